@@ -1,0 +1,57 @@
+"""`parley-gateway --port N`: run one gateway process."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+import tornado.httpserver
+
+from services.common.config import get_config
+from services.common.logging import configure_logging, get_logger
+from services.common.process import run_until_signalled
+from services.common.rpc_client import AsyncRpcClient
+from services.common.tokens import TokenCodec
+
+from . import discovery
+from .app import make_app
+from .context import Gateway
+from .hub import Hub
+
+log = get_logger(__name__)
+
+
+async def serve(port: int, stop: asyncio.Event) -> None:
+    cfg = get_config()
+    name = f"gateway-{port}"
+    rpc = await AsyncRpcClient(cfg["amqp.uri"], timeout=float(cfg["amqp.rpc_timeout"]),
+                               name=name).connect()
+    hub = Hub(cfg["amqp.uri"], name)
+    await hub.start()
+    gateway = Gateway(name=name, cfg=cfg, rpc=rpc, hub=hub,
+                      tokens=TokenCodec(cfg.jwt_secret, int(cfg["jwt.access_ttl"])))
+    server = tornado.httpserver.HTTPServer(make_app(gateway), xheaders=True,
+                                          max_body_size=int(cfg["gateway.max_body_bytes"]))
+    server.listen(port, address=cfg["stack.host"])
+    if cfg["gateway.discovery"] == "file":
+        discovery.register(cfg, name, f"http://{cfg['stack.host']}:{port}")
+    log.info("gateway_listening", port=port)
+    await stop.wait()
+    log.info("gateway_stopping")
+    if cfg["gateway.discovery"] == "file":
+        discovery.withdraw(cfg, name)
+    server.stop()
+    await server.close_all_connections()
+    await hub.stop()
+    await rpc.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    configure_logging("gateway", f"gateway-{args.port}")
+    run_until_signalled(lambda stop: serve(args.port, stop))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,19 @@
+"""What every handler of one gateway process shares."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.common.config import Config
+from services.common.rpc_client import AsyncRpcClient
+from services.common.tokens import TokenCodec
+
+from .hub import Hub
+
+
+@dataclass
+class Gateway:
+    name: str
+    cfg: Config
+    rpc: AsyncRpcClient
+    hub: Hub
+    tokens: TokenCodec

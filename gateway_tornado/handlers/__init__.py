@@ -1,0 +1,1 @@
+"""HTTP handlers: thin translations of REST calls into RPCs (no logic here)."""

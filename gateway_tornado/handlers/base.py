@@ -1,0 +1,89 @@
+"""The base of every HTTP handler: request ids, JSON, auth, errors, metrics."""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import tornado.web
+
+from services.common.errors import InvalidInput, ParleyError, Unauthenticated
+from services.common.logging import bind_request_id, get_logger
+from services.common.metrics import HTTP_DURATION, HTTP_REQUESTS
+
+from ..context import Gateway
+
+log = get_logger(__name__)
+
+
+def new_request_id(offered: str | None) -> str:
+    if offered and len(offered) <= 64 and offered.replace("-", "").isalnum():
+        return offered
+    return uuid.uuid4().hex
+
+
+class BaseHandler(tornado.web.RequestHandler):
+    route = "unknown"  # bounded label for metrics: the route's pattern name
+
+    def initialize(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self.user_id: str | None = None
+        self._started = time.perf_counter()
+
+    def prepare(self) -> None:
+        self.request_id = new_request_id(self.request.headers.get("X-Request-Id"))
+        bind_request_id(self.request_id)
+        self.set_header("X-Request-Id", self.request_id)
+
+    # -- helpers ----------------------------------------------------------
+    def authenticate(self) -> str:
+        header = self.request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthenticated("send an access token: Authorization: Bearer <token>")
+        claims = self.gateway.tokens.verify(token.strip())
+        self.user_id = claims["sub"]
+        return self.user_id
+
+    def body_json(self) -> dict[str, Any]:
+        if not self.request.body:
+            return {}
+        try:
+            body = json.loads(self.request.body)
+        except ValueError:
+            raise InvalidInput("the body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise InvalidInput("the body must be a JSON object")
+        return body
+
+    async def rpc(self, service: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        return await self.gateway.rpc.call(service, method, *args,
+                                           _context={"request_id": self.request_id}, **kwargs)
+
+    def send_json(self, payload: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(payload))
+
+    # -- errors and metrics -----------------------------------------------
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, ParleyError):
+            self.set_status(exc.status)
+            body = exc.to_dict()
+        elif isinstance(exc, tornado.web.HTTPError):
+            body = {"code": "http_error", "message": exc.log_message or self._reason}
+        else:
+            body = {"code": "internal_error", "message": "something went wrong"}
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"error": body}))
+
+    def log_exception(self, typ, value, tb) -> None:
+        if isinstance(value, ParleyError) and value.status < 500:
+            return  # the client's mistake, answered with its code
+        log.error("request_failed", path=self.request.path, exc_info=(typ, value, tb))
+
+    def on_finish(self) -> None:
+        HTTP_REQUESTS.labels(self.route, self.request.method, str(self.get_status())).inc()
+        HTTP_DURATION.labels(self.route).observe(time.perf_counter() - self._started)

@@ -1,0 +1,75 @@
+"""Fan-out: from the real-time bus to this gateway's sockets.
+
+One exclusive RabbitMQ queue per gateway, bound to the ``parley.realtime`` topic
+exchange only for the routing keys (``channel.<id>``, ``user.<id>``) that some
+local socket listens to, so each event reaches only gateways with interested
+sockets. Bindings are reference-counted: the last socket to leave unbinds.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from typing import Protocol
+
+import aio_pika
+
+from services.common.events import REALTIME_EXCHANGE
+from services.common.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class Listener(Protocol):
+    def deliver(self, routing_key: str, event: dict) -> None: ...
+
+
+class Hub:
+    def __init__(self, amqp_uri: str, name: str):
+        self.amqp_uri = amqp_uri
+        self.name = name
+        self._listeners: dict[str, set[Listener]] = defaultdict(set)
+        self._lock = asyncio.Lock()
+        self._queue: aio_pika.abc.AbstractQueue | None = None
+        self._exchange: aio_pika.abc.AbstractExchange | None = None
+        self._connection = None
+
+    async def start(self) -> None:
+        self._connection = await aio_pika.connect_robust(
+            self.amqp_uri, client_properties={"connection_name": f"parley-hub-{self.name}"})
+        channel = await self._connection.channel()
+        self._exchange = await channel.declare_exchange(
+            REALTIME_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
+        self._queue = await channel.declare_queue(f"parley.gateway.{self.name}", exclusive=True,
+                                                  auto_delete=True)
+        await self._queue.consume(self._on_event, no_ack=True)
+
+    async def stop(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+
+    async def subscribe(self, routing_key: str, listener: Listener) -> None:
+        async with self._lock:
+            first = not self._listeners[routing_key]
+            self._listeners[routing_key].add(listener)
+            if first:
+                await self._queue.bind(self._exchange, routing_key=routing_key)
+
+    async def unsubscribe(self, routing_key: str, listener: Listener) -> None:
+        async with self._lock:
+            listeners = self._listeners.get(routing_key)
+            if not listeners or listener not in listeners:
+                return
+            listeners.discard(listener)
+            if not listeners:
+                del self._listeners[routing_key]
+                await self._queue.unbind(self._exchange, routing_key=routing_key)
+
+    async def _on_event(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        try:
+            event = json.loads(message.body)
+        except ValueError:
+            log.error("realtime_event_not_json", routing_key=message.routing_key)
+            return
+        for listener in list(self._listeners.get(message.routing_key or "", ())):
+            listener.deliver(message.routing_key, event)

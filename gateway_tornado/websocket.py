@@ -1,0 +1,158 @@
+"""The WebSocket at /ws (protocol: docs/api/websocket.md).
+
+A socket authenticates with its access token (query ``access_token``, since
+browsers cannot set headers on WebSockets), gets a ``hello``, listens to its
+channels and its own user key on the hub, and sends frames that become RPCs.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from typing import Any
+
+import tornado.websocket
+
+from services.common.errors import InvalidInput, ParleyError, Unauthenticated
+from services.common.events import channel_key, user_key
+from services.common.logging import bind_request_id, get_logger
+from services.common.metrics import WS_CONNECTIONS, WS_FRAMES
+
+from .context import Gateway
+
+log = get_logger(__name__)
+PROTOCOL_VERSION = 1
+MAX_PENDING_WRITES = 1000   # a socket this far behind is too slow: it is closed
+PRESENCE_REFRESH = 20.0     # seconds; well inside presence's session TTL
+
+CLOSE_UNAUTHENTICATED = 4001
+CLOSE_TOO_SLOW = 4008
+
+
+class SocketHandler(tornado.websocket.WebSocketHandler):
+    def initialize(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self.user_id: str | None = None
+        self.session_id = uuid.uuid4().hex
+        self.keys: set[str] = set()
+        self._pending = 0
+        self._presence_task: asyncio.Task | None = None
+
+    def check_origin(self, origin: str) -> bool:
+        return True  # authentication is by token, not by cookie
+
+    async def open(self) -> None:
+        bind_request_id(self.session_id)
+        token = self.get_query_argument("access_token", "")
+        try:
+            self.user_id = self.gateway.tokens.verify(token)["sub"]
+        except Unauthenticated as exc:
+            self.close(CLOSE_UNAUTHENTICATED, exc.message)
+            return
+        WS_CONNECTIONS.inc()
+        await self._listen(user_key(self.user_id))
+        for channel in await self._rpc("channels", "list_for_user", self.user_id):
+            await self._listen(channel_key(channel["id"]))
+        await self._rpc("presence", "connect", self.user_id, self.session_id)
+        self._presence_task = asyncio.create_task(self._refresh_presence())
+        self._send({"type": "hello", "session_id": self.session_id, "user_id": self.user_id,
+                    "protocol": PROTOCOL_VERSION, "server_time": time.time()})
+
+    async def on_message(self, raw: str | bytes) -> None:
+        try:
+            frame = json.loads(raw)
+            if not isinstance(frame, dict):
+                raise ValueError
+        except ValueError:
+            self._send({"type": "error", "code": "invalid_input", "message": "not a JSON object"})
+            return
+        kind = str(frame.get("type", ""))
+        WS_FRAMES.labels("in", kind if kind in _HANDLERS else "unknown").inc()
+        handler = _HANDLERS.get(kind)
+        try:
+            if handler is None:
+                raise InvalidInput(f"unknown frame type {kind!r}")
+            reply = await handler(self, frame)
+        except ParleyError as exc:
+            reply = {"type": "error", **exc.to_dict()}
+        except Exception:
+            log.exception("frame_failed", frame_type=kind)
+            reply = {"type": "error", "code": "internal_error", "message": "something went wrong"}
+        if reply is not None:
+            if "req_id" in frame:
+                reply["req_id"] = frame["req_id"]
+            self._send(reply)
+
+    def on_close(self) -> None:
+        if self.user_id is None:
+            return
+        WS_CONNECTIONS.dec()
+        if self._presence_task is not None:
+            self._presence_task.cancel()
+        asyncio.create_task(self._cleanup())
+
+    # -- frames from the client -------------------------------------------
+    async def _on_ping(self, frame: dict) -> dict:
+        return {"type": "pong", "server_time": time.time()}
+
+    async def _on_send(self, frame: dict) -> dict:
+        message = await self._rpc("messaging", "send", self.user_id, frame.get("channel_id", ""),
+                                  frame.get("client_msg_id", ""), frame.get("text", ""),
+                                  frame.get("attachments") or [])
+        message.pop("duplicate", None)
+        return {"type": "ack", "message": message}
+
+    # -- events from the hub ----------------------------------------------
+    def deliver(self, routing_key: str, event: dict[str, Any]) -> None:
+        if event.get("type") == "member.joined" and event["data"].get("user_id") == self.user_id:
+            asyncio.create_task(self._listen(channel_key(event["data"]["channel_id"])))
+        self._send({"type": event.get("type"), "data": event.get("data")})
+
+    # -- plumbing -----------------------------------------------------------
+    def _send(self, frame: dict) -> None:
+        if self.ws_connection is None or self.ws_connection.is_closing():
+            return
+        if self._pending >= MAX_PENDING_WRITES:
+            self.close(CLOSE_TOO_SLOW, "too slow: reconnect and resume")
+            return
+        WS_FRAMES.labels("out", str(frame.get("type"))).inc()
+        self._pending += 1
+        future = self.write_message(json.dumps(frame, default=str))
+        future.add_done_callback(self._written)
+
+    def _written(self, future: asyncio.Future) -> None:
+        self._pending -= 1
+        if not future.cancelled():
+            future.exception()  # closed sockets: nothing to do, but don't warn
+
+    async def _listen(self, key: str) -> None:
+        if key not in self.keys:
+            self.keys.add(key)
+            await self.gateway.hub.subscribe(key, self)
+
+    async def _rpc(self, service: str, method: str, *args: Any) -> Any:
+        return await self.gateway.rpc.call(service, method, *args,
+                                           _context={"request_id": uuid.uuid4().hex})
+
+    async def _refresh_presence(self) -> None:
+        while True:
+            await asyncio.sleep(PRESENCE_REFRESH)
+            try:
+                await self._rpc("presence", "connect", self.user_id, self.session_id)
+            except ParleyError as exc:
+                log.warning("presence_refresh_failed", error=exc.message)
+
+    async def _cleanup(self) -> None:
+        for key in list(self.keys):
+            await self.gateway.hub.unsubscribe(key, self)
+        try:
+            await self._rpc("presence", "disconnect", self.user_id, self.session_id)
+        except ParleyError as exc:
+            log.warning("presence_disconnect_failed", error=exc.message)
+
+
+_HANDLERS = {
+    "ping": SocketHandler._on_ping,
+    "send": SocketHandler._on_send,
+}

@@ -1,0 +1,92 @@
+"""`parley-consumer SERVICE`: apply Kafka events to a service's own state.
+
+Each consuming service declares in ``services/<name>/consumer.py`` which topic
+goes to which of its RPC methods (``ROUTES``). This process is the asyncio half
+(aiokafka, its own consumer group ``parley-<name>``); the state change itself
+happens inside the service, which owns its database, through an RPC that is
+idempotent by event id. Offsets are committed only after the RPC succeeded, so
+every event is applied at least once and, thanks to idempotence, in effect once.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import os
+
+from aiokafka import AIOKafkaConsumer
+
+from .config import get_config
+from .errors import InvalidInput
+from .logging import bind_request_id, configure_logging, get_logger
+from .metrics import EVENTS_CONSUMED, serve_metrics
+from .process import run_until_signalled
+from .rpc_client import AsyncRpcClient
+
+log = get_logger(__name__)
+CONSUMING_SERVICES = ("users", "channels")
+
+
+async def apply(rpc: AsyncRpcClient, service: str, routes: dict[str, str], record) -> None:
+    """Apply one record, retrying until the service accepts it. Malformed events
+    (the service says InvalidInput, or not JSON) are logged and skipped."""
+    try:
+        event = json.loads(record.value)
+    except ValueError:
+        log.error("event_not_json", topic=record.topic, offset=record.offset)
+        return
+    bind_request_id(event.get("request_id"))
+    delay = 0.2
+    while True:
+        try:
+            await rpc.call(service, routes[record.topic], event,
+                           _context={"request_id": event.get("request_id")})
+            EVENTS_CONSUMED.labels(record.topic, f"parley-{service}").inc()
+            return
+        except InvalidInput as exc:
+            log.error("event_rejected", topic=record.topic, offset=record.offset, error=str(exc))
+            return
+        except Exception as exc:  # service away or failing: never skip, back off
+            log.warning("event_retry", topic=record.topic, offset=record.offset, error=str(exc))
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+async def run(service: str, stop: asyncio.Event) -> None:
+    cfg = get_config()
+    routes = importlib.import_module(f"services.{service}.consumer").ROUTES
+    rpc = await AsyncRpcClient(cfg["amqp.uri"], timeout=float(cfg["amqp.rpc_timeout"]),
+                               name=f"{service}-consumer").connect()
+    consumer = AIOKafkaConsumer(*routes, bootstrap_servers=cfg["kafka.bootstrap"],
+                                group_id=f"parley-{service}", enable_auto_commit=False,
+                                auto_offset_reset="earliest", fetch_max_wait_ms=50)
+    await consumer.start()
+    log.info("consumer_started", topics=list(routes))
+    try:
+        while not stop.is_set():
+            batches = await consumer.getmany(timeout_ms=200, max_records=200)
+            for records in batches.values():
+                for record in records:
+                    await apply(rpc, service, routes, record)
+            if batches:
+                await consumer.commit()
+    finally:
+        await consumer.stop()
+        await rpc.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("service", choices=CONSUMING_SERVICES)
+    args = parser.parse_args(argv)
+    cfg = get_config()
+    configure_logging(f"{args.service}-consumer")
+    port = os.environ.get("PARLEY_METRICS_PORT") or cfg[f"events.{args.service}_consumer_metrics_port"]
+    serve_metrics(int(port), cfg["stack.host"])
+
+    run_until_signalled(lambda stop: run(args.service, stop))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""Nameko dependency providers shared by several services.
+
+Each service's own ``dependencies.py`` holds what only it needs; these are the
+generic ones: instrumentation (metrics, request ids in logs), the real-time bus,
+and clients for MongoDB, Redis and S3.
+"""
+from __future__ import annotations
+
+import time
+
+import eventlet
+import structlog
+from eventlet import wsgi
+from kombu import Exchange
+from nameko.amqp.publish import Publisher
+from nameko.extensions import DependencyProvider
+from prometheus_client import make_wsgi_app
+
+from .config import get_config
+from .errors import ParleyError
+from .events import REALTIME_EXCHANGE, Event
+from .metrics import RPC_CALLS, RPC_DURATION
+from .stores import mongo_database, redis_client, s3_client
+
+log = structlog.get_logger(__name__)
+
+
+class Instrumentation(DependencyProvider):
+    """Serves /metrics and /health, times every entrypoint and binds the request id."""
+
+    def setup(self):
+        self.port = int(self.container.config.get("PARLEY_METRICS_PORT") or 0)
+        self.host = self.container.config.get("PARLEY_METRICS_HOST", "127.0.0.1")
+        self._started = {}
+        self._server = None
+
+    def start(self):
+        if not self.port:
+            return
+        metrics_app = make_wsgi_app()
+
+        def app(environ, start_response):
+            if environ.get("PATH_INFO") == "/health":
+                start_response("200 OK", [("Content-Type", "text/plain")])
+                return [b"ok\n"]
+            return metrics_app(environ, start_response)
+
+        sock = eventlet.listen((self.host, self.port))
+        self._server = self.container.spawn_managed_thread(
+            lambda: wsgi.server(sock, app, log_output=False), identifier="metrics")
+
+    def stop(self):
+        if self._server is not None:
+            self._server.kill()
+
+    def worker_setup(self, worker_ctx):
+        structlog.contextvars.bind_contextvars(
+            request_id=worker_ctx.data.get("request_id"),
+            rpc=f"{worker_ctx.service_name}.{worker_ctx.entrypoint.method_name}")
+        self._started[worker_ctx] = time.perf_counter()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        started = self._started.pop(worker_ctx, None)
+        method = worker_ctx.entrypoint.method_name
+        service = worker_ctx.service_name
+        if exc_info is None:
+            outcome = "ok"
+        elif isinstance(exc_info[1], ParleyError):
+            outcome = exc_info[1].code
+        else:
+            outcome = "error"
+            log.error("rpc_failed", exc_info=exc_info)
+        RPC_CALLS.labels(service, method, outcome).inc()
+        if started is not None:
+            RPC_DURATION.labels(service, method).observe(time.perf_counter() - started)
+        structlog.contextvars.unbind_contextvars("request_id", "rpc")
+
+
+class RealtimeBus(DependencyProvider):
+    """Publishes events to the gateways through RabbitMQ, routed by channel or user."""
+
+    def setup(self):
+        self.exchange = Exchange(REALTIME_EXCHANGE, type="topic", durable=True)
+        self.publisher = Publisher(self.container.config["AMQP_URI"], exchange=self.exchange,
+                                   declare=[self.exchange], use_confirms=True,
+                                   serializer="json")
+
+    def get_dependency(self, worker_ctx):
+        publisher = self.publisher
+
+        def publish(routing_key: str, event: Event) -> None:
+            if event.request_id is None:
+                event.request_id = worker_ctx.data.get("request_id")
+            publisher.publish(event.model_dump(mode="json"), routing_key=routing_key)
+
+        return publish
+
+
+class MongoDatabase(DependencyProvider):
+    """A pymongo Database (pymongo pools connections and is eventlet-friendly)."""
+
+    def setup(self):
+        self.database = mongo_database()
+
+    def stop(self):
+        self.database.client.close()
+
+    def get_dependency(self, worker_ctx):
+        return self.database
+
+
+class RedisClient(DependencyProvider):
+    def setup(self):
+        self.client = redis_client()
+
+    def get_dependency(self, worker_ctx):
+        return self.client
+
+
+class S3Storage(DependencyProvider):
+    """boto3 clients: one for server-side calls, one that signs URLs for browsers."""
+
+    def setup(self):
+        cfg = get_config()
+        self.client = s3_client()
+        self.presigner = s3_client(cfg["s3.public_endpoint"] or cfg["s3.endpoint"])
+        self.bucket = cfg["s3.bucket"]
+
+    def get_dependency(self, worker_ctx):
+        return self

@@ -1,0 +1,55 @@
+"""structlog JSON logging, one event per line, for every Parley process.
+
+Standard-library loggers (Nameko, kombu, Tornado, aiokafka) are routed through the
+same renderer so that each line carries ``service`` and ``instance``. A request id
+bound with :func:`bind_request_id` appears on every line logged while handling it.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+
+_shared_processors = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    structlog.processors.StackInfoRenderer(),
+    structlog.processors.format_exc_info,
+]
+
+
+def configure_logging(service: str, instance: str = "", level: str = "INFO") -> None:
+    structlog.configure(
+        processors=[*_shared_processors, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_shared_processors,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.JSONRenderer(),
+        ],
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("kombu", "amqp", "aiormq", "aio_pika", "aiokafka", "botocore", "urllib3",
+                  "tornado.access", "pymongo"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(service=service, instance=instance or service)
+
+
+def bind_request_id(request_id: str | None) -> None:
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+
+
+def get_logger(name: str | None = None):
+    return structlog.get_logger(name)

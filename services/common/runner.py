@@ -1,0 +1,59 @@
+"""`parley-service NAME`: run one instance of a Nameko service.
+
+Like ``nameko run`` but with Parley's configuration and structlog set up first, so
+that nothing needs a hand-written YAML per instance. The metrics port is
+``services.metrics_base.NAME + --instance`` unless PARLEY_METRICS_PORT is set.
+"""
+from __future__ import annotations
+
+import eventlet
+
+eventlet.monkey_patch()  # noqa: E402  (must precede every other import)
+
+import argparse  # noqa: E402
+import importlib  # noqa: E402
+import os  # noqa: E402
+
+from nameko.cli.run import run  # noqa: E402
+
+from .config import get_config  # noqa: E402
+from .logging import configure_logging  # noqa: E402
+from .migrations import POSTGRES_SERVICES  # noqa: E402
+
+SERVICES = ("auth", "users", "channels", "messaging", "presence", "notifications")
+
+
+def nameko_config(service: str, instance: int) -> dict:
+    cfg = get_config()
+    metrics_port = int(os.environ.get("PARLEY_METRICS_PORT")
+                       or cfg["services.metrics_base"][service] + instance)
+    config = {
+        "AMQP_URI": cfg["amqp.uri"],
+        "max_workers": 10,
+        "parent_calls_tracked": 10,
+        "serializer": "json",
+        "PARLEY_METRICS_PORT": metrics_port,
+        "PARLEY_METRICS_HOST": cfg["stack.host"],
+        "DB_URIS": {f"{name}:Base": cfg.postgres_url(f"parley_{name}")
+                    for name in POSTGRES_SERVICES},
+        "RPC_TIMEOUT": cfg["amqp.rpc_timeout"],
+    }
+    return config
+
+
+def service_class(service: str):
+    module = importlib.import_module(f"services.{service}.service")
+    return module.Service
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("service", choices=SERVICES)
+    parser.add_argument("--instance", type=int, default=1)
+    args = parser.parse_args(argv)
+    configure_logging(args.service, f"{args.service}-{args.instance}")
+    run([service_class(args.service)], nameko_config(args.service, args.instance))
+
+
+if __name__ == "__main__":
+    main()

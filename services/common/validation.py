@@ -1,0 +1,31 @@
+"""Input validation shared by every service: pydantic errors become InvalidInput."""
+from __future__ import annotations
+
+import re
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import InvalidInput
+
+M = TypeVar("M", bound=BaseModel)
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def validated(model: type[M], **values) -> M:
+    """Build ``model`` from ``values`` or raise InvalidInput naming the bad fields."""
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'input'}: {err['msg']}"
+            for err in exc.errors())
+        raise InvalidInput(problems) from None
+
+
+def normalise_email(value: str) -> str:
+    value = value.strip().lower()
+    if not _EMAIL.match(value):
+        raise ValueError("not an email address")
+    return value

@@ -1,0 +1,128 @@
+"""Messaging: messages and files. Stores in MongoDB, tells the gateways at once
+over the real-time bus, and leaves the Kafka event to the outbox relay."""
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+from nameko.extensions import DependencyProvider
+from nameko.rpc import RpcProxy, rpc
+
+from services.common.dependencies import MongoDatabase, RealtimeBus, S3Storage
+from services.common.errors import Forbidden, InvalidInput, NotFound
+from services.common.events import Message, MessageCreated, channel_key
+from services.common.metrics import MESSAGES_SENT
+from services.common.service_base import ParleyService
+from services.common.validation import validated
+from services.common.config import get_config
+from services.common.stores import mongo_database
+
+from . import storage
+from .schemas import HistoryQuery, NewMessage, NewUpload
+
+
+class Indexes(DependencyProvider):
+    """Creates the collections' indexes once per process start."""
+
+    def setup(self):
+        storage.ensure_indexes(mongo_database())
+
+
+class Service(ParleyService):
+    name = "messaging"
+
+    db = MongoDatabase()
+    indexes = Indexes()
+    files = S3Storage()
+    realtime = RealtimeBus()
+    channels = RpcProxy("channels")
+
+    @rpc
+    def send(self, actor_id, channel_id, client_msg_id, text="", attachments=None):
+        """Store a message once per client id and announce it. A retry with the
+        same client id returns the original and announces it again (clients
+        dedupe by id), so a crash between store and announce loses nothing."""
+        data = validated(NewMessage, channel_id=channel_id, client_msg_id=client_msg_id,
+                         text=text, attachments=attachments or [])
+        if data.is_empty():
+            raise InvalidInput("a message needs text or an attachment")
+        self._require_member(data.channel_id, actor_id)
+        existing = storage.find_by_client_id(self.db, data.channel_id, data.client_msg_id)
+        if existing is None:
+            attached = self._attachable_files(actor_id, data.attachments)
+            doc, created = storage.insert_message(
+                self.db, data.channel_id, actor_id, data.client_msg_id, data.text, attached)
+            if created:
+                MESSAGES_SENT.inc()
+                if attached:
+                    storage.attach_files(self.db, data.attachments, data.channel_id)
+        else:
+            doc, created = existing, False
+        message = Message.model_validate(storage.to_message(doc))
+        self.realtime(channel_key(message.channel_id), MessageCreated.of(message))
+        return {**message.model_dump(mode="json"), "duplicate": not created}
+
+    @rpc
+    def history(self, actor_id, channel_id, before=None, after=None, limit=50):
+        query = validated(HistoryQuery, channel_id=channel_id, before=before, after=after,
+                          limit=limit)
+        self._require_member(query.channel_id, actor_id)
+        docs = storage.history(self.db, query.channel_id, query.before, query.after, query.limit)
+        return [storage.to_message(doc) for doc in docs]
+
+    @rpc
+    def begin_upload(self, actor_id, filename, content_type, size):
+        """Reserve a file and return where the gateway should PUT its bytes."""
+        data = validated(NewUpload, filename=filename, content_type=content_type, size=size)
+        doc = storage.new_file(self.db, actor_id, data.filename, data.content_type, data.size)
+        url = self.files.client.generate_presigned_url(
+            "put_object", ExpiresIn=300,
+            Params={"Bucket": self.files.bucket, "Key": doc["key"],
+                    "ContentType": data.content_type})
+        return {"file_id": str(doc["_id"]), "upload_url": url}
+
+    @rpc
+    def complete_upload(self, actor_id, file_id):
+        """Confirm the bytes arrived in S3. Idempotent."""
+        doc = self._own_file(actor_id, file_id)
+        try:
+            head = self.files.client.head_object(Bucket=self.files.bucket, Key=doc["key"])
+        except ClientError:
+            raise InvalidInput("the file's bytes have not been uploaded") from None
+        storage.mark_file_ready(self.db, file_id, head["ContentLength"])
+        return storage.to_file(storage.get_file(self.db, file_id))
+
+    @rpc
+    def download_url(self, actor_id, file_id):
+        """A presigned GET URL that expires, for the uploader or a member of a
+        channel the file was shared in."""
+        doc = storage.get_file(self.db, file_id)
+        if doc is None or doc["status"] != "ready":
+            raise NotFound("no such file")
+        if doc["uploader_id"] != actor_id and not any(
+                self.channels.is_member(cid, actor_id) for cid in doc["channel_ids"]):
+            raise NotFound("no such file")
+        ttl = int(get_config()["s3.presign_seconds"])
+        url = self.files.presigner.generate_presigned_url(
+            "get_object", ExpiresIn=ttl,
+            Params={"Bucket": self.files.bucket, "Key": doc["key"],
+                    "ResponseContentDisposition": f'attachment; filename="{doc["filename"]}"'})
+        return {**storage.to_file(doc), "url": url, "expires_in": ttl}
+
+    # -- helpers ----------------------------------------------------------
+    def _require_member(self, channel_id, actor_id):
+        if not self.channels.is_member(channel_id, actor_id):
+            raise Forbidden("you are not a member of this channel")
+
+    def _own_file(self, actor_id, file_id):
+        doc = storage.get_file(self.db, file_id)
+        if doc is None or doc["uploader_id"] != actor_id:
+            raise NotFound("no such file")
+        return doc
+
+    def _attachable_files(self, actor_id, file_ids):
+        files = []
+        for file_id in file_ids:
+            doc = self._own_file(actor_id, file_id)
+            if doc["status"] != "ready":
+                raise InvalidInput(f"file {file_id} has not finished uploading")
+            files.append(storage.to_file(doc))
+        return files

@@ -1,0 +1,5 @@
+"""Kafka topics the users service follows, and the RPC method that applies each
+(run by `parley-consumer users`, see services/common/consumer.py)."""
+from services.common.events import MESSAGE_CREATED
+
+ROUTES = {MESSAGE_CREATED: "on_message_created"}
