@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections import defaultdict
 from typing import Protocol
 
@@ -40,7 +41,7 @@ class Hub:
         channel = await self._connection.channel()
         self._exchange = await channel.declare_exchange(
             REALTIME_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
-        self._queue = await channel.declare_queue(f"parley.gateway.{self.name}", exclusive=True,
+        self._queue = await channel.declare_queue(f"parley.gateway.{self.name}.{uuid.uuid4().hex[:8]}", exclusive=True,
                                                   auto_delete=True)
         await self._queue.consume(self._on_event, no_ack=True)
 

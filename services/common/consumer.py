@@ -17,6 +17,7 @@ import os
 
 from aiokafka import AIOKafkaConsumer
 
+from .catalog import CONSUMING_SERVICES
 from .config import get_config
 from .errors import InvalidInput
 from .logging import bind_request_id, configure_logging, get_logger
@@ -25,7 +26,7 @@ from .process import run_until_signalled
 from .rpc_client import AsyncRpcClient
 
 log = get_logger(__name__)
-CONSUMING_SERVICES = ("users", "channels")
+
 
 
 async def apply(rpc: AsyncRpcClient, service: str, routes: dict[str, str], record) -> None:

@@ -41,7 +41,7 @@ def configure_logging(service: str, instance: str = "", level: str = "INFO") -> 
     root.handlers[:] = [handler]
     root.setLevel(level)
     for noisy in ("kombu", "amqp", "aiormq", "aio_pika", "aiokafka", "botocore", "urllib3",
-                  "tornado.access", "pymongo"):
+                  "tornado.access", "pymongo", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(service=service, instance=instance or service)

@@ -15,10 +15,11 @@ from alembic.config import Config as AlembicConfig
 from psycopg2 import sql
 from sqlalchemy import create_engine, pool
 
+from .catalog import POSTGRES_SERVICES
 from .config import get_config
 from .logging import configure_logging, get_logger
 
-POSTGRES_SERVICES = ("auth", "users", "channels", "notifications")
+
 SERVICES_DIR = Path(__file__).resolve().parents[1]
 
 log = get_logger(__name__)

@@ -18,9 +18,9 @@ from nameko.cli.run import run  # noqa: E402
 
 from .config import get_config  # noqa: E402
 from .logging import configure_logging  # noqa: E402
-from .migrations import POSTGRES_SERVICES  # noqa: E402
+from .catalog import POSTGRES_SERVICES, SERVICES  # noqa: E402
 
-SERVICES = ("auth", "users", "channels", "messaging", "presence", "notifications")
+
 
 
 def nameko_config(service: str, instance: int) -> dict:

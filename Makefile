@@ -1,0 +1,29 @@
+# Parley — the two commands that matter: `make up` and `make test`.
+.DEFAULT_GOAL := help
+PY := .venv/bin/python
+
+.PHONY: help bootstrap up down status logs test test-unit
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+bootstrap:  ## install everything the stack needs (idempotent, offline once done)
+	@ops/bootstrap.sh
+
+up: bootstrap  ## set up and start the whole stack, wait until healthy, print the URL
+	@$(PY) -m ops.stack up
+
+down:  ## stop every process of the stack
+	@$(PY) -m ops.stack down
+
+status:  ## each process with its health
+	@$(PY) -m ops.stack status
+
+logs:  ## follow every log under var/log
+	@$(PY) -m ops.stack logs
+
+test: bootstrap  ## set up and run every test (starts the stack if it is not running)
+	@$(PY) -m pytest
+
+test-unit: bootstrap  ## only the tests that need no running stack
+	@$(PY) -m pytest -m "not integration"

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Bootstrap: a fresh machine to a ready one. Idempotent; a second run changes
+# nothing and needs no network. Used by both `make up` and `make test`.
+#
+#  1. Debian packages: the servers (none started by their package scripts)
+#  2. .venv with Parley (editable) and its stack and test extras
+#  3. Apache Kafka jars from Maven Central (ops/kafka/pom.xml)
+#  4. FerretDB built from the Go module proxy (ops/ferretdb/, see its main.go)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+BOOT="$REPO/.bootstrap"
+mkdir -p "$BOOT"
+
+step() { printf 'bootstrap: %s\n' "$*"; }
+die() { printf 'bootstrap: %s\n' "$*" >&2; exit 1; }
+
+# ---- 1. Debian packages ---------------------------------------------------
+DEBS=(rabbitmq-server postgresql redis-server prometheus prometheus-alertmanager)
+missing=()
+for pkg in "${DEBS[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  step "installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  command -v apt-get >/dev/null || die "apt-get not found: install ${missing[*]} by hand"
+  # Keep the packages' own service scripts from starting anything: the stack runs them.
+  created_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d; created_policy=1
+  fi
+  $SUDO apt-get update -q >/dev/null || die "apt-get update failed: no network for a first install?"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null \
+    || die "apt-get install ${missing[*]} failed"
+  [ -z "$created_policy" ] || $SUDO rm -f /usr/sbin/policy-rc.d
+else
+  step "Debian packages present"
+fi
+
+# ---- 2. Python virtualenv -------------------------------------------------
+command -v python3.11 >/dev/null || command -v python3 >/dev/null || die "Python 3.11 not found"
+PY=$(command -v python3.11 || command -v python3)
+"$PY" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || die "Python 3.11 is required ($PY is $("$PY" -V))"
+stamp="$BOOT/venv.stamp"
+want=$(cat setup.cfg pyproject.toml | sha256sum | cut -c1-16)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  step "installing Python packages into .venv"
+  [ -x .venv/bin/python ] || "$PY" -m venv .venv
+  .venv/bin/pip install -q --upgrade pip setuptools wheel || die "pip could not reach PyPI"
+  .venv/bin/pip install -q -e '.[stack,test]' || die "pip install failed"
+  echo "$want" > "$stamp"
+else
+  step ".venv up to date"
+fi
+
+# ---- 3. Apache Kafka from Maven Central --------------------------------------
+KAFKA_LIB="$BOOT/kafka-lib"
+kafka_version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' ops/kafka/pom.xml)
+if [ ! -f "$KAFKA_LIB/kafka_2.13-$kafka_version.jar" ]; then
+  command -v java >/dev/null || die "java not found: install a JDK 17 (Debian: openjdk-17-jre-headless)"
+  command -v mvn >/dev/null || die "mvn not found: install Maven (Debian: maven)"
+  step "fetching Apache Kafka $kafka_version jars from Maven Central"
+  rm -rf "$KAFKA_LIB.tmp"
+  mvn -q -B -f ops/kafka/pom.xml dependency:copy-dependencies -DincludeScope=runtime \
+      -DoutputDirectory="$KAFKA_LIB.tmp" || die "Maven could not fetch Kafka (no network?)"
+  rm -rf "$KAFKA_LIB"; mv "$KAFKA_LIB.tmp" "$KAFKA_LIB"
+else
+  step "Kafka $kafka_version jars present"
+fi
+command -v java >/dev/null || die "java not found: install a JDK 17 (Debian: openjdk-17-jre-headless)"
+
+# ---- 4. FerretDB from the Go module proxy -----------------------------------
+FERRET="$BOOT/ferretdb/parley-ferretdb"
+if [ ! -x "$FERRET" ] || [ ops/ferretdb/main.go -nt "$FERRET" ] || [ ops/ferretdb/go.mod -nt "$FERRET" ]; then
+  command -v go >/dev/null || die "go not found: install Go 1.24 or newer"
+  step "building FerretDB (ops/ferretdb)"
+  mkdir -p "$(dirname "$FERRET")"
+  (cd ops/ferretdb && go build -o "$FERRET.tmp" .) || die "go build of FerretDB failed (no network for a first build?)"
+  mv "$FERRET.tmp" "$FERRET"
+else
+  step "FerretDB binary present"
+fi
+
+step "ready"
