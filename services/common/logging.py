@@ -22,14 +22,21 @@ _shared_processors = [
 
 
 def configure_logging(service: str, instance: str = "", level: str = "INFO") -> None:
+    def add_identity(logger, method_name, event_dict):
+        # Not a context variable: every thread and greenlet must carry it.
+        event_dict.setdefault("service", service)
+        event_dict.setdefault("instance", instance or service)
+        return event_dict
+
+    processors = [add_identity, *_shared_processors]
     structlog.configure(
-        processors=[*_shared_processors, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[*processors, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=_shared_processors,
+        foreign_pre_chain=processors,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.JSONRenderer(),
@@ -40,11 +47,11 @@ def configure_logging(service: str, instance: str = "", level: str = "INFO") -> 
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    logging.captureWarnings(True)  # warnings become JSON log lines too
     for noisy in ("kombu", "amqp", "aiormq", "aio_pika", "aiokafka", "botocore", "urllib3",
                   "tornado.access", "pymongo", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(service=service, instance=instance or service)
 
 
 def bind_request_id(request_id: str | None) -> None:

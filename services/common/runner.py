@@ -6,9 +6,14 @@ that nothing needs a hand-written YAML per instance. The metrics port is
 """
 from __future__ import annotations
 
-import eventlet
+import warnings
 
-eventlet.monkey_patch()  # noqa: E402  (must precede every other import)
+# Nameko 2 runs on eventlet, which warns at import that it is in maintenance mode.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()  # must precede every other import
 
 import argparse  # noqa: E402
 import importlib  # noqa: E402
@@ -17,7 +22,7 @@ import os  # noqa: E402
 from nameko.cli.run import run  # noqa: E402
 
 from .config import get_config  # noqa: E402
-from .logging import configure_logging  # noqa: E402
+from .logging import configure_logging, get_logger  # noqa: E402
 from .catalog import POSTGRES_SERVICES, SERVICES  # noqa: E402
 
 
@@ -52,7 +57,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--instance", type=int, default=1)
     args = parser.parse_args(argv)
     configure_logging(args.service, f"{args.service}-{args.instance}")
-    run([service_class(args.service)], nameko_config(args.service, args.instance))
+    config = nameko_config(args.service, args.instance)
+    get_logger(__name__).info("service_starting", metrics_port=config["PARLEY_METRICS_PORT"])
+    run([service_class(args.service)], config)
 
 
 if __name__ == "__main__":
