@@ -6,14 +6,14 @@ from botocore.exceptions import ClientError
 from nameko.extensions import DependencyProvider
 from nameko.rpc import RpcProxy, rpc
 
+from services.common.config import get_config
 from services.common.dependencies import MongoDatabase, RealtimeBus, S3Storage
 from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.common.events import Message, MessageCreated, channel_key
 from services.common.metrics import MESSAGES_SENT
 from services.common.service_base import ParleyService
-from services.common.validation import validated
-from services.common.config import get_config
 from services.common.stores import mongo_database
+from services.common.validation import validated
 
 from . import storage
 from .schemas import HistoryQuery, NewMessage, NewUpload
@@ -66,7 +66,7 @@ class Service(ParleyService):
                           limit=limit)
         self._require_member(query.channel_id, actor_id)
         docs = storage.history(self.db, query.channel_id, query.before, query.after, query.limit)
-        return [storage.to_message(doc) for doc in docs]
+        return [_public(doc) for doc in docs]
 
     @rpc
     def begin_upload(self, actor_id, filename, content_type, size):
@@ -126,3 +126,8 @@ class Service(ParleyService):
                 raise InvalidInput(f"file {file_id} has not finished uploading")
             files.append(storage.to_file(doc))
         return files
+
+
+def _public(doc) -> dict:
+    """A stored message as clients see it (the same shape as in events)."""
+    return Message.model_validate(storage.to_message(doc)).model_dump(mode="json")
