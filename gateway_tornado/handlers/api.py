@@ -60,8 +60,7 @@ class Channel(BaseHandler):
     route = "channel"
 
     async def get(self, channel_id):
-        self.authenticate()
-        self.send_json(await self.rpc("channels", "get", channel_id))
+        self.send_json(await self.rpc("channels", "get", self.authenticate(), channel_id))
 
 
 class ChannelJoin(BaseHandler):
@@ -75,8 +74,7 @@ class ChannelMembers(BaseHandler):
     route = "channel.members"
 
     async def get(self, channel_id):
-        self.authenticate()
-        self.send_json(await self.rpc("channels", "members", channel_id))
+        self.send_json(await self.rpc("channels", "members", self.authenticate(), channel_id))
 
 
 class ChannelRead(BaseHandler):

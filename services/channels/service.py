@@ -44,14 +44,15 @@ class Service(ParleyService):
             else:
                 self._add_member(channel.id, actor_id)
                 self.db.session.commit()
+                self._announce_join(channel.id, actor_id)
                 return channel.to_dict()
         if existing.created_by != actor_id:
             raise Conflict(f"a channel named {data.name!r} already exists")
         return existing.to_dict()
 
     @rpc
-    def get(self, channel_id):
-        return self._channel(channel_id).to_dict()
+    def get(self, actor_id, channel_id):
+        return self._visible_channel(actor_id, channel_id).to_dict()
 
     @rpc
     def join(self, actor_id, channel_id):
@@ -62,10 +63,7 @@ class Service(ParleyService):
         added = self._add_member(channel_id, actor_id)
         self.db.session.commit()
         if added:
-            event = Event(type="member.joined", data={"channel_id": channel_id,
-                                                      "user_id": actor_id})
-            self.realtime(channel_key(channel_id), event)
-            self.realtime(user_key(actor_id), event)
+            self._announce_join(channel_id, actor_id)
         return {"channel_id": channel_id, "user_id": actor_id, "joined": added}
 
     @rpc
@@ -73,11 +71,16 @@ class Service(ParleyService):
         return self._is_member(channel_id, user_id)
 
     @rpc
-    def members(self, channel_id):
+    def members(self, actor_id, channel_id):
+        """Who is in a channel, as a person may see it."""
+        self._visible_channel(actor_id, channel_id)
+        return self._member_ids(channel_id)
+
+    @rpc
+    def member_ids(self, channel_id):
+        """Who is in a channel, for other services (no visibility check)."""
         self._channel(channel_id)
-        return list(self.db.session.scalars(
-            select(Membership.user_id).where(Membership.channel_id == channel_id)
-            .order_by(Membership.joined_at)))
+        return self._member_ids(channel_id)
 
     @rpc
     def list_for_user(self, user_id):
@@ -104,6 +107,25 @@ class Service(ParleyService):
         if channel is None:
             raise NotFound("no such channel")
         return channel
+
+    def _visible_channel(self, actor_id, channel_id) -> Channel:
+        """A channel the actor may see: any public one, a private one only as a
+        member. Private channels stay invisible (404, not 403) to outsiders."""
+        channel = self._channel(channel_id)
+        if channel.is_private and not self._is_member(channel_id, actor_id):
+            raise NotFound("no such channel")
+        return channel
+
+    def _member_ids(self, channel_id) -> list[str]:
+        return list(self.db.session.scalars(
+            select(Membership.user_id).where(Membership.channel_id == str(channel_id))
+            .order_by(Membership.joined_at)))
+
+    def _announce_join(self, channel_id, user_id) -> None:
+        """Tell the channel's members and the joiner's own sessions."""
+        event = Event(type="member.joined", data={"channel_id": channel_id, "user_id": user_id})
+        self.realtime(channel_key(channel_id), event)
+        self.realtime(user_key(user_id), event)
 
     def _by_name(self, name):
         return self.db.session.scalars(select(Channel).where(Channel.name == name)).one_or_none()

@@ -1,12 +1,13 @@
 """Users: people's profiles and what they have not read yet."""
 from __future__ import annotations
 
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 from nameko_sqlalchemy import Database
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from services.common.errors import NotFound
+from services.common.dependencies import TimedRpcProxy
+from services.common.errors import Forbidden, NotFound
 from services.common.events import MessageCreated
 from services.common.service_base import ParleyService
 
@@ -17,7 +18,7 @@ class Service(ParleyService):
     name = "users"
 
     db = Database(Base)
-    channels = RpcProxy("channels")
+    channels = TimedRpcProxy("channels")
 
     @rpc
     def ensure_profile(self, user_id, email, display_name):
@@ -45,6 +46,8 @@ class Service(ParleyService):
     def mark_read(self, user_id, channel_id, seq):
         """Move the read cursor forward (never back) and reset the counters."""
         seq = int(seq)
+        if not self.channels.is_member(channel_id, user_id):
+            raise Forbidden("you are not a member of this channel")
         self.db.session.execute(
             insert(Unread).values(user_id=user_id, channel_id=channel_id, unread_count=0,
                                   mention_count=0, read_seq=seq)
@@ -60,7 +63,7 @@ class Service(ParleyService):
         """Kafka consumer hook: count the message as unread for every other member.
         Idempotent by message id, in one transaction with the counters."""
         message = MessageCreated.model_validate(event).message
-        members = self.channels.members(message.channel_id)
+        members = self.channels.member_ids(message.channel_id)
         session = self.db.session
         first_time = session.execute(
             insert(CountedMessage).values(message_id=message.id)
