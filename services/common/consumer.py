@@ -28,7 +28,6 @@ from .rpc_client import AsyncRpcClient
 log = get_logger(__name__)
 
 
-
 async def apply(rpc: AsyncRpcClient, service: str, routes: dict[str, str], record) -> None:
     """Apply one record, retrying until the service accepts it. Malformed events
     (the service says InvalidInput, or not JSON) are logged and skipped."""

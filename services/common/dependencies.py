@@ -13,11 +13,13 @@ import structlog
 from eventlet import wsgi
 from kombu import Exchange
 from nameko.amqp.publish import Publisher
+from nameko.contextdata import ContextDataProvider
 from nameko.extensions import DependencyProvider
+from nameko.rpc import MethodProxy, RpcProxy
 from prometheus_client import make_wsgi_app
 
 from .config import get_config
-from .errors import ParleyError
+from .errors import ParleyError, RpcTimeout
 from .events import REALTIME_EXCHANGE, Event
 from .metrics import RPC_CALLS, RPC_DURATION
 from .stores import mongo_database, redis_client, s3_client
@@ -74,6 +76,49 @@ class Instrumentation(DependencyProvider):
         if started is not None:
             RPC_DURATION.labels(service, method).observe(time.perf_counter() - started)
         structlog.contextvars.unbind_contextvars("request_id", "rpc")
+
+
+class RequestId(ContextDataProvider):
+    """The id of the client request this worker serves (None for internal calls);
+    the gateway sends it as the ``nameko.request_id`` header."""
+
+    context_key = "request_id"
+
+
+class TimedRpcProxy(RpcProxy):
+    """Nameko's RpcProxy, but a call gives up after ``RPC_TIMEOUT`` seconds.
+
+    Nameko 2's proxy waits for a reply forever, so one stuck callee would pin
+    the caller's workers until the whole chain stalls. A timed-out call raises
+    :class:`RpcTimeout` (504), which the gateway passes on to the client, whose
+    retry is safe because every RPC that writes is idempotent."""
+
+    def get_dependency(self, worker_ctx):
+        timeout = float(self.container.config.get("RPC_TIMEOUT", 10))
+        return _TimedServiceProxy(worker_ctx, self.target_service, self.rpc_reply_listener,
+                                  timeout, self.options)
+
+
+class _TimedServiceProxy:
+    def __init__(self, worker_ctx, service_name, reply_listener, timeout, options):
+        self._args = (worker_ctx, service_name)
+        self._reply_listener = reply_listener
+        self._timeout = timeout
+        self._options = options
+
+    def __getattr__(self, method_name):
+        worker_ctx, service_name = self._args
+        method = MethodProxy(worker_ctx, service_name, method_name, self._reply_listener,
+                             **self._options)
+
+        def call(*args, **kwargs):
+            reply = method.call_async(*args, **kwargs)
+            with eventlet.Timeout(self._timeout, False):
+                return reply.result()
+            raise RpcTimeout(f"{service_name}.{method_name} did not answer "
+                             f"within {self._timeout:g}s")
+
+        return call
 
 
 class RealtimeBus(DependencyProvider):

@@ -27,6 +27,7 @@ from . import storage
 log = get_logger(__name__)
 IDLE_SLEEP = 0.05
 BATCH = 500
+BACKLOG_EVERY = 1.0  # seconds between outbox backlog measurements (a count query)
 
 
 async def relay_once(db, producer) -> int:
@@ -35,8 +36,11 @@ async def relay_once(db, producer) -> int:
         return 0
     sends = []
     for doc in docs:
-        event = MessageCreated.of(Message.model_validate(storage.to_message(doc)))
-        sends.append(await producer.send(MESSAGE_CREATED, event.to_json(), key=event.key))
+        request_id = doc.get("request_id")
+        event = MessageCreated.of(Message.model_validate(storage.to_message(doc)), request_id)
+        headers = [("request_id", request_id.encode())] if request_id else None
+        sends.append(await producer.send(MESSAGE_CREATED, event.to_json(), key=event.key,
+                                         headers=headers))
     await asyncio.gather(*sends)  # every record acknowledged by the broker
     await asyncio.to_thread(storage.mark_published, db, [doc["_id"] for doc in docs])
     EVENTS_PUBLISHED.labels(MESSAGE_CREATED).inc(len(docs))
@@ -50,11 +54,15 @@ async def run(stop: asyncio.Event) -> None:
                                 enable_idempotence=True, linger_ms=5)
     await producer.start()
     log.info("relay_started")
+    loop = asyncio.get_running_loop()
+    measured_at = 0.0
     try:
         while not stop.is_set():
             try:
                 moved = await relay_once(db, producer)
-                OUTBOX_BACKLOG.set(await asyncio.to_thread(storage.count_unpublished, db))
+                if loop.time() - measured_at >= BACKLOG_EVERY:
+                    OUTBOX_BACKLOG.set(await asyncio.to_thread(storage.count_unpublished, db))
+                    measured_at = loop.time()
             except Exception:
                 log.exception("relay_failed")  # stores or broker away: retry shortly
                 moved = 0

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 from nameko.extensions import DependencyProvider
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 
 from services.common.config import get_config
-from services.common.dependencies import MongoDatabase, RealtimeBus, S3Storage
+from services.common.dependencies import (MongoDatabase, RealtimeBus, RequestId, S3Storage,
+                                         TimedRpcProxy)
 from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.common.events import Message, MessageCreated, channel_key
 from services.common.metrics import MESSAGES_SENT
@@ -33,7 +34,8 @@ class Service(ParleyService):
     indexes = Indexes()
     files = S3Storage()
     realtime = RealtimeBus()
-    channels = RpcProxy("channels")
+    channels = TimedRpcProxy("channels")
+    request_id = RequestId()
 
     @rpc
     def send(self, actor_id, channel_id, client_msg_id, text="", attachments=None):
@@ -49,7 +51,8 @@ class Service(ParleyService):
         if existing is None:
             attached = self._attachable_files(actor_id, data.attachments)
             doc, created = storage.insert_message(
-                self.db, data.channel_id, actor_id, data.client_msg_id, data.text, attached)
+                self.db, data.channel_id, actor_id, data.client_msg_id, data.text, attached,
+                request_id=self.request_id)
             if created:
                 MESSAGES_SENT.inc()
                 if attached:

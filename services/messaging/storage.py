@@ -48,12 +48,15 @@ def last_seq(db, channel_id) -> int:
     return doc["seq"] if doc else 0
 
 
-def insert_message(db, channel_id, sender_id, client_msg_id, text, attachments):
-    """Insert with the next sequence number; returns (doc, created)."""
+def insert_message(db, channel_id, sender_id, client_msg_id, text, attachments,
+                   request_id=None):
+    """Insert with the next sequence number; returns (doc, created). The request
+    id travels with the message to its Kafka event, for tracing."""
     for _ in range(MAX_SEQ_ATTEMPTS):
         doc = {"_id": ObjectId(), "channel_id": channel_id, "seq": last_seq(db, channel_id) + 1,
                "sender_id": sender_id, "client_msg_id": client_msg_id, "text": text,
-               "attachments": attachments, "created_at": _now(), "published": False}
+               "attachments": attachments, "created_at": _now(), "published": False,
+               "request_id": request_id}
         try:
             db.messages.insert_one(doc)
             return doc, True
