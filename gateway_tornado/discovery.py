@@ -29,7 +29,9 @@ def dynamic_config(cfg: Config, urls: list[str]) -> dict:
     """Traefik's dynamic configuration for the given gateway URLs."""
     return {"http": {
         "routers": {"parley": {
-            "rule": "PathPrefix(`/`)", "entryPoints": ["web"], "service": "gateways",
+            # /metrics of a gateway is for Prometheus only, never the public port
+            "rule": "PathPrefix(`/`) && !Path(`/metrics`)",
+            "entryPoints": ["web"], "service": "gateways",
             "middlewares": ["parley-retry", "parley-ratelimit"]}},
         "middlewares": {
             "parley-retry": {"retry": {"attempts": 2, "initialInterval": "50ms"}},

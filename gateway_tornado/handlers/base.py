@@ -77,6 +77,8 @@ class BaseHandler(tornado.web.RequestHandler):
         else:
             body = {"code": "internal_error", "message": "something went wrong"}
         self.set_header("Content-Type", "application/json")
+        if hasattr(self, "request_id"):  # send_error cleared the headers prepare() set
+            self.set_header("X-Request-Id", self.request_id)
         self.finish(json.dumps({"error": body}))
 
     def log_exception(self, typ, value, tb) -> None:
