@@ -1,4 +1,5 @@
-"""Auth's tables: credentials and sessions (refresh tokens, stored only as hashes)."""
+"""Auth's tables: credentials, and sessions (one per sign-in; an access token names
+its session in the `sid` claim, so ending the session ends the token)."""
 from __future__ import annotations
 
 from datetime import datetime

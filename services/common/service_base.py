@@ -15,5 +15,6 @@ class ParleyService:
 
     @rpc
     def health(self):
-        """Cheap liveness probe used by `make status` and the tests."""
+        """Liveness over the bus: in `nameko shell`, `n.rpc.<service>.health()` says
+        which instance (host, pid) answered."""
         return {"service": self.name, "host": socket.gethostname(), "pid": os.getpid()}
