@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help bootstrap up down status logs test test-unit
+.PHONY: help bootstrap up down status logs shell test test-unit
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -21,6 +21,9 @@ status:  ## each process with its health
 
 logs:  ## follow every log under var/log
 	@$(PY) -m ops.stack logs
+
+shell:  ## admin shell on the running cluster (nameko shell: n.rpc.<service>.<method>())
+	@PYTHONWARNINGS=ignore .venv/bin/nameko shell --config config/nameko.yaml
 
 test: bootstrap  ## set up and run every test (starts the stack if it is not running)
 	@$(PY) -m pytest

@@ -48,7 +48,8 @@ want=$(cat setup.cfg pyproject.toml | sha256sum | cut -c1-16)
 if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   step "installing Python packages into .venv"
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
-  .venv/bin/pip install -q --upgrade pip setuptools wheel || die "pip could not reach PyPI"
+  # setuptools is pinned in setup.cfg (nameko needs its pkg_resources)
+  .venv/bin/pip install -q --upgrade pip wheel || die "pip could not reach PyPI"
   .venv/bin/pip install -q -e '.[stack,test]' || die "pip install failed"
   echo "$want" > "$stamp"
 else
