@@ -32,6 +32,6 @@ def make_app(gateway: Gateway) -> tornado.web.Application:
     ping = float(gateway.cfg["gateway.ping_interval"])
     return tornado.web.Application(
         [(pattern, handler, {"gateway": gateway}) for pattern, handler in routes],
-        websocket_ping_interval=ping, websocket_ping_timeout=ping * 2,
+        websocket_ping_interval=ping, websocket_ping_timeout=ping,
         default_handler_class=ops.NotFoundHandler, default_handler_args={"gateway": gateway},
     )

@@ -12,7 +12,6 @@ class NewMessage(BaseModel):
     text: str = Field(default="", max_length=MAX_TEXT)
     attachments: list[str] = Field(default_factory=list, max_length=10)
 
-
     def is_empty(self) -> bool:
         return not self.text.strip() and not self.attachments
 
