@@ -83,9 +83,9 @@ def down() -> None:
     if not supervisor.running():
         say("not running")
         return
-    for group in (parley(), infrastructure()):
-        for program in group:
-            supervisor.stop(program.name)
+    for group in (parley(), infrastructure()):  # Parley first, then what it stands on
+        supervisor.stop_all([program.name for program in group],
+                            timeout=max(program.stop_wait for program in group) + 10)
     supervisor.shutdown()
     subprocess.run(["epmd", "-port", str(get_config()["amqp.epmd_port"]), "-kill"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)

@@ -133,12 +133,24 @@ def start(name: str) -> None:
             raise
 
 
-def stop(name: str) -> None:
-    try:
-        server().supervisor.stopProcess(name, True)
-    except xmlrpc.client.Fault as fault:
-        if "NOT_RUNNING" not in fault.faultString:
-            raise
+def stop_all(names: list[str], timeout: float) -> None:
+    """Stop several programs at once and wait for all of them (supervisord sends
+    SIGKILL to any that outlive their stopwaitsecs)."""
+    rpc = server().supervisor
+    for name in names:
+        try:
+            rpc.stopProcess(name, False)
+        except xmlrpc.client.Fault as fault:
+            if "NOT_RUNNING" not in fault.faultString:
+                raise
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        current = states()
+        if all(current[name]["statename"] not in ("RUNNING", "STARTING", "STOPPING", "BACKOFF")
+               for name in names):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"still stopping after {timeout:.0f}s: see var/log/supervisord.log")
 
 
 def shutdown() -> None:
