@@ -14,7 +14,7 @@ from services.common.dependencies import RealtimeBus
 from services.common.errors import Conflict, Forbidden, NotFound
 from services.common.events import Event, MessageCreated, channel_key, user_key
 from services.common.service_base import ParleyService
-from services.common.validation import validated
+from services.common.validation import validated, validated_object
 
 from .models import Base, Channel, Membership
 from .schemas import NewChannel
@@ -93,7 +93,7 @@ class Service(ParleyService):
     def on_message_created(self, event):
         """Kafka consumer hook: keep the channel's last activity. Idempotent and
         order-insensitive (only ever moves forward)."""
-        message = MessageCreated.model_validate(event).message
+        message = validated_object(MessageCreated, event).message
         self.db.session.execute(
             update(Channel)
             .where(Channel.id == message.channel_id, Channel.last_message_seq < message.seq)

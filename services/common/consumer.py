@@ -34,7 +34,9 @@ async def apply(rpc: AsyncRpcClient, service: str, routes: dict[str, str], recor
     try:
         event = json.loads(record.value)
     except ValueError:
-        log.error("event_not_json", topic=record.topic, offset=record.offset)
+        event = None
+    if not isinstance(event, dict):
+        log.error("event_not_a_json_object", topic=record.topic, offset=record.offset)
         return
     bind_request_id(event.get("request_id"))
     delay = 0.2

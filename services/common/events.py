@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MESSAGE_CREATED = "message.created"
 TOPICS = (MESSAGE_CREATED,)
@@ -69,6 +69,12 @@ class Event(BaseModel):
 class MessageCreated(Event):
     type: Literal["message.created"] = MESSAGE_CREATED
     data: dict[str, Any]
+
+    @field_validator("data")
+    @classmethod
+    def _data_is_a_message(cls, data: dict[str, Any]) -> dict[str, Any]:
+        Message.model_validate(data)  # a malformed event fails here, as a whole
+        return data
 
     @classmethod
     def of(cls, message: Message, request_id: str | None = None) -> "MessageCreated":

@@ -15,8 +15,14 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def validated(model: type[M], **values) -> M:
     """Build ``model`` from ``values`` or raise InvalidInput naming the bad fields."""
+    return validated_object(model, values)
+
+
+def validated_object(model: type[M], data: object) -> M:
+    """Validate a whole object (an event, a JSON body) as ``model``, or raise
+    InvalidInput naming the bad fields: callers skip it instead of retrying it."""
     try:
-        return model(**values)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'input'}: {err['msg']}"

@@ -10,6 +10,7 @@ from services.common.dependencies import TimedRpcProxy
 from services.common.errors import Forbidden, NotFound
 from services.common.events import MessageCreated
 from services.common.service_base import ParleyService
+from services.common.validation import validated_object
 
 from .models import Base, CountedMessage, Profile, Unread
 
@@ -62,7 +63,7 @@ class Service(ParleyService):
     def on_message_created(self, event):
         """Kafka consumer hook: count the message as unread for every other member.
         Idempotent by message id, in one transaction with the counters."""
-        message = MessageCreated.model_validate(event).message
+        message = validated_object(MessageCreated, event).message
         members = self.channels.member_ids(message.channel_id)
         session = self.db.session
         first_time = session.execute(
