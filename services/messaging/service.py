@@ -55,10 +55,14 @@ class Service(ParleyService):
                 request_id=self.request_id)
             if created:
                 MESSAGES_SENT.inc()
-                if attached:
-                    storage.attach_files(self.db, data.attachments, data.channel_id)
         else:
             doc, created = existing, False
+        # Share the stored message's files with its channel on every attempt
+        # ($addToSet: idempotent), so a crash right after the insert is healed
+        # by the client's resend.
+        file_ids = [f["id"] for f in doc.get("attachments", [])]
+        if file_ids:
+            storage.attach_files(self.db, file_ids, doc["channel_id"])
         message = Message.model_validate(storage.to_message(doc))
         self.realtime(channel_key(message.channel_id), MessageCreated.of(message))
         return {**message.model_dump(mode="json"), "duplicate": not created}
