@@ -75,6 +75,8 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
                 raise InvalidInput(f"unknown frame type {kind!r}")
             reply = await handler(self, frame)
         except ParleyError as exc:
+            if exc.status >= 500:
+                log.error("frame_failed", frame_type=kind, error=str(exc))
             reply = {"type": "error", **exc.to_dict()}
         except Exception:
             log.exception("frame_failed", frame_type=kind)

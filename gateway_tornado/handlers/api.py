@@ -83,7 +83,7 @@ class ChannelRead(BaseHandler):
     async def post(self, channel_id):
         actor = self.authenticate()
         seq = self.body_json().get("seq")
-        if not isinstance(seq, int) or seq < 0:
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
             raise InvalidInput("seq must be a non-negative integer")
         self.send_json(await self.rpc("users", "mark_read", actor, channel_id, seq))
 

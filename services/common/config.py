@@ -11,6 +11,7 @@ import os
 import secrets as _secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 
@@ -70,8 +71,8 @@ class Config:
         return token
 
     def postgres_url(self, database: str, driver: str = "postgresql+psycopg2") -> str:
-        password = self.secret("postgres.password")
-        return (f"{driver}://{self['postgres.user']}:{password}@"
+        password = quote(self.secret("postgres.password"), safe="")
+        return (f"{driver}://{quote(self['postgres.user'], safe='')}:{password}@"
                 f"{self['postgres.host']}:{self['postgres.port']}/{database}")
 
     def s3_credentials(self) -> tuple[str, str]:

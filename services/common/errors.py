@@ -82,6 +82,10 @@ class RemoteError(ParleyError):
         super().__init__(f"{exc_type}: {message}" if exc_type else message)
         self.exc_type = exc_type
 
+    def to_dict(self) -> dict:
+        # The detail (exception type and text, maybe SQL) is for the logs only.
+        return {"code": self.code, "message": "something went wrong"}
+
 
 def from_remote(error: dict) -> ParleyError:
     """Rebuild an error from a Nameko reply's ``error`` object."""
