@@ -1,0 +1,86 @@
+"""services/common/consumer.py: how one Kafka record is applied to a service."""
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from services.common import consumer
+from services.common.errors import InvalidInput, RpcTimeout, ServiceUnavailable
+
+ROUTES = {"message.created": "on_message_created"}
+
+
+class ScriptedRpc:
+    """Answers each call with the next outcome: an exception to raise, or a result."""
+
+    def __init__(self, *outcomes):
+        self.outcomes = list(outcomes)
+        self.calls = []
+
+    async def call(self, service, method, *args, _context=None, **kwargs):
+        self.calls.append((service, method, args, _context))
+        outcome = self.outcomes.pop(0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+
+@pytest.fixture
+def sleeps(monkeypatch) -> list[float]:
+    """The back-off delays the consumer asked for (without waiting for them)."""
+    delays: list[float] = []
+
+    async def fake_sleep(delay):
+        delays.append(delay)
+
+    monkeypatch.setattr(consumer.asyncio, "sleep", fake_sleep)
+    return delays
+
+
+def record(value, topic="message.created", offset=41):
+    return SimpleNamespace(topic=topic, offset=offset,
+                           value=value if isinstance(value, bytes) else json.dumps(value).encode())
+
+
+async def test_an_event_is_handed_to_the_method_its_topic_routes_to(sleeps):
+    rpc = ScriptedRpc({"counted": True})
+    event = {"event_id": "m1", "type": "message.created", "request_id": "req-7", "data": {}}
+    await consumer.apply(rpc, "users", ROUTES, record(event))
+    assert rpc.calls == [("users", "on_message_created", (event,), {"request_id": "req-7"})]
+    assert sleeps == []
+
+
+async def test_an_event_the_service_rejects_as_invalid_is_skipped_without_retrying(sleeps):
+    rpc = ScriptedRpc(InvalidInput("bad event"))
+    await consumer.apply(rpc, "users", ROUTES, record({"type": "message.created"}))
+    assert len(rpc.calls) == 1
+    assert sleeps == []
+
+
+async def test_a_record_that_is_not_json_is_skipped_without_calling_the_service(sleeps):
+    rpc = ScriptedRpc()
+    await consumer.apply(rpc, "users", ROUTES, record(b"\x00not json"))
+    assert rpc.calls == []
+
+
+@pytest.mark.parametrize("value", [[1], None, "text", 7])
+async def test_a_record_that_is_json_but_not_an_object_is_skipped(sleeps, value):
+    rpc = ScriptedRpc()
+    await consumer.apply(rpc, "users", ROUTES, record(json.dumps(value).encode()))
+    assert rpc.calls == [] and sleeps == []
+
+
+async def test_a_failing_call_is_retried_with_doubling_backoff_until_it_succeeds(sleeps):
+    rpc = ScriptedRpc(ServiceUnavailable(), RpcTimeout(), RuntimeError("boom"), {"ok": 1})
+    await consumer.apply(rpc, "channels", ROUTES, record({"type": "message.created"}))
+    assert len(rpc.calls) == 4
+    assert sleeps == pytest.approx([0.2, 0.4, 0.8])
+
+
+async def test_the_backoff_never_exceeds_five_seconds(sleeps):
+    rpc = ScriptedRpc(*[ServiceUnavailable()] * 8, {"ok": 1})
+    await consumer.apply(rpc, "users", ROUTES, record({"type": "message.created"}))
+    assert max(sleeps) == 5.0
+    assert sleeps[-3:] == [5.0, 5.0, 5.0]
