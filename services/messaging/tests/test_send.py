@@ -1,0 +1,200 @@
+"""services/messaging/service.py ``send``: validation, membership, sequence numbers,
+idempotent resends and the announcement on the real-time bus."""
+from __future__ import annotations
+
+import pytest
+
+from services.common.errors import Forbidden, InvalidInput, NotFound
+from services.common.events import MessageCreated, channel_key
+from services.messaging import storage
+from services.messaging.schemas import MAX_TEXT
+from tests.support.mongo import insert_first, stored
+
+
+def announced(messaging) -> list[tuple[str, MessageCreated]]:
+    return [call.args for call in messaging.realtime.call_args_list]
+
+
+# -- a new message -------------------------------------------------------------
+def test_a_member_sends_a_message_that_is_stored_and_returned(messaging, mongo):
+    sent = messaging.send("ada", "general", "c-1", "hello")
+    assert (sent["channel_id"], sent["sender_id"], sent["client_msg_id"], sent["text"]) == (
+        "general", "ada", "c-1", "hello")
+    assert sent["duplicate"] is False
+    (doc,) = stored(mongo.messages)
+    assert str(doc["_id"]) == sent["id"]
+
+
+def test_a_new_message_waits_in_the_outbox_with_its_request_id(messaging, mongo):
+    messaging.send("ada", "general", "c-1", "hello")
+    (doc,) = stored(mongo.messages)
+    assert doc["published"] is False
+    assert doc["request_id"] == "req-1"
+
+
+def test_messages_are_numbered_one_after_another_in_each_channel(messaging):
+    seqs = [messaging.send("ada", "general", f"c-{i}", "hi")["seq"] for i in range(3)]
+    other = messaging.send("ada", "random", "c-0", "hi")["seq"]
+    assert seqs == [1, 2, 3]
+    assert other == 1
+
+
+def test_a_new_message_is_announced_on_its_channel(messaging):
+    sent = messaging.send("ada", "general", "c-1", "hello")
+    ((routing_key, event),) = announced(messaging)
+    assert routing_key == channel_key("general")
+    assert isinstance(event, MessageCreated)
+    assert event.event_id == sent["id"]
+    assert event.data == {k: v for k, v in sent.items() if k != "duplicate"}
+
+
+def test_a_message_at_the_length_limit_is_accepted(messaging):
+    assert len(messaging.send("ada", "general", "c-1", "x" * MAX_TEXT)["text"]) == MAX_TEXT
+
+
+# -- resends -------------------------------------------------------------------
+def test_a_retried_send_returns_the_original_message(messaging, mongo):
+    original = messaging.send("ada", "general", "c-1", "hello")
+    retried = messaging.send("ada", "general", "c-1", "hello")
+    assert retried == {**original, "duplicate": True}
+    assert len(stored(mongo.messages)) == 1
+
+
+def test_a_retry_with_other_text_still_returns_what_was_stored_first(messaging):
+    original = messaging.send("ada", "general", "c-1", "hello")
+    retried = messaging.send("ada", "general", "c-1", "edited in the meantime")
+    assert retried["text"] == "hello"
+    assert retried["id"] == original["id"]
+
+
+def test_a_retried_send_is_announced_again_as_the_same_event(messaging):
+    messaging.send("ada", "general", "c-1", "hello")
+    messaging.send("ada", "general", "c-1", "hello")
+    (first_key, first), (second_key, second) = announced(messaging)
+    assert first_key == second_key
+    assert first.event_id == second.event_id
+    assert first.data == second.data
+
+
+def test_the_same_client_id_in_another_channel_is_another_message(messaging):
+    first = messaging.send("ada", "general", "c-1", "hello")
+    second = messaging.send("ada", "random", "c-1", "hello")
+    assert second["duplicate"] is False
+    assert second["id"] != first["id"]
+
+
+# -- refused sends ------------------------------------------------------------------
+@pytest.mark.parametrize("kwargs", [
+    {"text": "x" * (MAX_TEXT + 1)},
+    {"text": ""},
+    {"text": "  \n\t "},
+    {"client_msg_id": ""},
+    {"client_msg_id": "c" * 65},
+    {"channel_id": ""},
+    {"attachments": [f"f{i}" for i in range(11)]},
+])
+def test_invalid_input_is_refused_before_anything_is_stored_or_asked(
+        messaging, mongo, channels, kwargs):
+    args = {"channel_id": "general", "client_msg_id": "c-1", "text": "hello", **kwargs}
+    with pytest.raises(InvalidInput) as caught:
+        messaging.send("ada", **args)
+    assert caught.value.code == "invalid_input"
+    assert stored(mongo.messages) == []
+    assert channels.asked == []
+    assert announced(messaging) == []
+
+
+def test_someone_who_is_not_a_member_cannot_send(messaging, mongo):
+    with pytest.raises(Forbidden) as caught:
+        messaging.send("bob", "random", "c-1", "hello")
+    assert caught.value.code == "forbidden"
+    assert stored(mongo.messages) == []
+    assert announced(messaging) == []
+
+
+def test_membership_is_checked_before_a_resend_is_answered(messaging, channels):
+    messaging.send("ada", "general", "c-1", "hello")
+    channels.memberships.discard(("general", "ada"))
+    with pytest.raises(Forbidden):
+        messaging.send("ada", "general", "c-1", "hello")
+
+
+# -- attachments ------------------------------------------------------------------
+def test_a_message_may_be_just_an_attachment(messaging, stored_file):
+    file_id = stored_file("ada")
+    sent = messaging.send("ada", "general", "c-1", "", [file_id])
+    assert sent["text"] == ""
+    assert [a["id"] for a in sent["attachments"]] == [file_id]
+    assert sent["attachments"][0]["status"] == "ready"
+
+
+def test_an_attached_file_is_shared_with_the_channel(messaging, mongo, stored_file):
+    file_id = stored_file("ada")
+    messaging.send("ada", "general", "c-1", "see attached", [file_id])
+    assert storage.get_file(mongo, file_id)["channel_ids"] == ["general"]
+
+
+def test_a_resend_after_a_crash_before_sharing_files_still_shares_them(
+        messaging, mongo, stored_file, monkeypatch):
+    file_id = stored_file("ada")
+    share = storage.attach_files
+
+    def crash(*args):
+        raise ConnectionError("the instance died right after storing the message")
+
+    monkeypatch.setattr(storage, "attach_files", crash)
+    with pytest.raises(ConnectionError):
+        messaging.send("ada", "general", "c-1", "see attached", [file_id])
+    assert storage.get_file(mongo, file_id)["channel_ids"] == []
+
+    monkeypatch.setattr(storage, "attach_files", share)
+    resent = messaging.send("ada", "general", "c-1", "see attached", [file_id])
+    assert resent["duplicate"] is True
+    assert storage.get_file(mongo, file_id)["channel_ids"] == ["general"]
+
+
+def test_a_file_still_uploading_cannot_be_attached(messaging, mongo, stored_file):
+    file_id = stored_file("ada", status="pending")
+    with pytest.raises(InvalidInput, match="has not finished uploading"):
+        messaging.send("ada", "general", "c-1", "see attached", [file_id])
+    assert stored(mongo.messages) == []
+
+
+@pytest.mark.parametrize("owner", ["bob", None])
+def test_only_ones_own_existing_files_can_be_attached(messaging, mongo, stored_file, owner):
+    file_id = stored_file(owner) if owner else "0123456789abcdef01234567"
+    with pytest.raises(NotFound):
+        messaging.send("ada", "general", "c-1", "see attached", [file_id])
+    assert stored(mongo.messages) == []
+
+
+# -- races on the unique indexes -------------------------------------------------------
+def _rival(doc, **fields) -> dict:
+    """What another messaging instance inserts at the same moment as ``doc``."""
+    rival = {**doc, **fields}
+    del rival["_id"]
+    return rival
+
+
+def test_a_writer_that_loses_a_sequence_number_takes_the_next_one(messaging, mongo):
+    insert_first(mongo.messages, lambda doc: _rival(doc, client_msg_id="someone-else"))
+    sent = messaging.send("ada", "general", "c-1", "hello")
+    assert sent["seq"] == 2
+    assert sent["duplicate"] is False
+    assert sorted(d["seq"] for d in stored(mongo.messages)) == [1, 2]
+
+
+def test_a_send_racing_its_own_retry_returns_the_message_that_won(messaging, mongo):
+    insert_first(mongo.messages, lambda doc: _rival(doc, text="the retry got there first"))
+    sent = messaging.send("ada", "general", "c-1", "hello")
+    assert sent["duplicate"] is True
+    assert sent["text"] == "the retry got there first"
+    assert len(stored(mongo.messages)) == 1
+
+
+def test_storage_gives_up_after_too_many_lost_sequence_numbers(mongo):
+    insert_first(mongo.messages, lambda doc: _rival(doc, client_msg_id=f"x-{doc['seq']}"),
+                 times=None)
+    with pytest.raises(RuntimeError, match="could not claim a sequence number"):
+        storage.insert_message(mongo, "general", "ada", "c-1", "hello", [])
+    assert len(stored(mongo.messages)) == storage.MAX_SEQ_ATTEMPTS
