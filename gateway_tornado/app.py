@@ -4,7 +4,7 @@ from __future__ import annotations
 import tornado.web
 
 from .context import Gateway
-from .handlers import api, ops
+from .handlers import auth, channels, messages, ops, people
 from .websocket import SocketHandler
 
 ID = r"([A-Za-z0-9_-]{1,64})"
@@ -15,19 +15,19 @@ def make_app(gateway: Gateway) -> tornado.web.Application:
         (r"/healthz", ops.Health),
         (r"/metrics", ops.Metrics),
         (r"/ws", SocketHandler),
-        (r"/api/v1/auth/register", api.Register),
-        (r"/api/v1/auth/login", api.Login),
-        (r"/api/v1/me", api.Me),
-        (r"/api/v1/me/unread", api.MyUnread),
-        (r"/api/v1/channels", api.Channels),
-        (rf"/api/v1/channels/{ID}", api.Channel),
-        (rf"/api/v1/channels/{ID}/join", api.ChannelJoin),
-        (rf"/api/v1/channels/{ID}/members", api.ChannelMembers),
-        (rf"/api/v1/channels/{ID}/messages", api.Messages),
-        (rf"/api/v1/channels/{ID}/read", api.ChannelRead),
-        (r"/api/v1/files", api.Files),
-        (rf"/api/v1/files/{ID}", api.File),
-        (r"/api/v1/presence", api.Presence),
+        (r"/api/v1/auth/register", auth.Register),
+        (r"/api/v1/auth/login", auth.Login),
+        (r"/api/v1/me", people.Me),
+        (r"/api/v1/me/unread", people.MyUnread),
+        (r"/api/v1/channels", channels.Channels),
+        (rf"/api/v1/channels/{ID}", channels.Channel),
+        (rf"/api/v1/channels/{ID}/join", channels.ChannelJoin),
+        (rf"/api/v1/channels/{ID}/members", channels.ChannelMembers),
+        (rf"/api/v1/channels/{ID}/messages", messages.Messages),
+        (rf"/api/v1/channels/{ID}/read", channels.ChannelRead),
+        (r"/api/v1/files", messages.Files),
+        (rf"/api/v1/files/{ID}", messages.File),
+        (r"/api/v1/presence", people.Presence),
     ]
     ping = float(gateway.cfg["gateway.ping_interval"])
     return tornado.web.Application(

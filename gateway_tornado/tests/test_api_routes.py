@@ -1,5 +1,5 @@
-"""gateway_tornado/handlers/api.py: what the REST routes check themselves and how
-they turn service answers into statuses (services scripted, see conftest.py)."""
+"""The REST handlers (gateway_tornado/handlers/): what the routes check themselves
+and how they turn service answers into statuses (services scripted, see conftest.py)."""
 from __future__ import annotations
 
 import json

@@ -1,0 +1,59 @@
+"""REST: messages and files (messaging service)."""
+from __future__ import annotations
+
+from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+
+from services.common.errors import InvalidInput, ServiceUnavailable
+
+from .base import BaseHandler
+
+
+class Messages(BaseHandler):
+    route = "channel.messages"
+
+    async def get(self, channel_id):
+        actor = self.authenticate()
+        query = {}
+        for name in ("before", "after", "limit"):
+            value = self.get_query_argument(name, None)
+            if value is not None:
+                if not value.isdigit():
+                    raise InvalidInput(f"{name} must be a non-negative integer")
+                query[name] = int(value)
+        self.send_json(await self.rpc("messaging", "history", actor, channel_id, **query))
+
+    async def post(self, channel_id):
+        actor = self.authenticate()
+        body = self.body_json()
+        message = await self.rpc("messaging", "send", actor, channel_id,
+                                 body.get("client_msg_id", ""), body.get("text", ""),
+                                 body.get("attachments") or [])
+        self.send_json(message, status=200 if message.pop("duplicate") else 201)
+
+
+class Files(BaseHandler):
+    """Upload: the body is the file's bytes; the gateway streams them to the
+    presigned S3 URL the messaging service hands out, then confirms."""
+
+    route = "files"
+
+    async def post(self):
+        actor = self.authenticate()
+        filename = self.get_query_argument("filename", "")
+        content_type = self.request.headers.get("Content-Type", "application/octet-stream")
+        upload = await self.rpc("messaging", "begin_upload", actor, filename, content_type,
+                                len(self.request.body))
+        response = await AsyncHTTPClient().fetch(HTTPRequest(
+            upload["upload_url"], method="PUT", body=self.request.body,
+            headers={"Content-Type": content_type}, request_timeout=60), raise_error=False)
+        if response.code != 200:
+            raise ServiceUnavailable(f"file storage answered {response.code}")
+        self.send_json(await self.rpc("messaging", "complete_upload", actor, upload["file_id"]),
+                       status=201)
+
+
+class File(BaseHandler):
+    route = "file"
+
+    async def get(self, file_id):
+        self.send_json(await self.rpc("messaging", "download_url", self.authenticate(), file_id))
