@@ -44,6 +44,8 @@ class Message(BaseModel):
     text: str
     created_at: datetime
     attachments: list[dict[str, Any]] = Field(default_factory=list)
+    # user ids mentioned with @, plus "channel" or "here" for @channel / @here
+    mentions: list[str] = Field(default_factory=list)
 
 
 class Event(BaseModel):
