@@ -66,6 +66,7 @@ def test_one_expired_session_does_not_hide_a_live_one(presence, clock):
     presence.connect("ada", "live-tab")
     clock.advance(SESSION_TTL * 0.5)  # dead-tab has expired, live-tab has not
     assert presence.get(["ada"]) == {"ada": "online"}
+    assert presence.disconnect("ada", "live-tab") == "offline"  # dead-tab did not count
 
 
 def test_each_call_is_counted_by_the_services_instrumentation(presence):
