@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from services.common.config import get_config
+from services.common.rpc_client import AsyncRpcClient
 
 REPO = Path(__file__).resolve().parents[1]
 STACK_DIRS = ("e2e", "integration")
@@ -41,3 +42,12 @@ def stack():
 @pytest.fixture(scope="session")
 def base_url(stack) -> str:
     return f"http://{stack['stack.host']}:{stack['traefik.port']}"
+
+
+@pytest.fixture(scope="session")
+async def system(stack):
+    """Nameko RPC as the system (what an admin's `nameko shell` does), for setting
+    up people with roles that registration alone cannot give."""
+    client = await AsyncRpcClient(stack["amqp.uri"], name="tests").connect()
+    yield client
+    await client.close()
