@@ -12,7 +12,8 @@ from services.common.events import MessageCreated
 from services.common.service_base import ParleyService
 from services.common.validation import validated_object
 
-from .models import Base, CountedMessage, Profile, Unread
+from . import storage, views
+from .models import Base, CountedMessage, Unread
 
 
 class Service(ParleyService):
@@ -23,19 +24,24 @@ class Service(ParleyService):
 
     @rpc
     def ensure_profile(self, user_id, email, display_name):
-        """Create the profile of a new account. Idempotent."""
-        self.db.session.execute(
-            insert(Profile).values(user_id=user_id, email=email, display_name=display_name)
-            .on_conflict_do_nothing())
-        self.db.session.commit()
+        """Create the profile of a new account: the workspace's first account is
+        its owner, every later one a member. Idempotent: an existing profile is
+        returned unchanged."""
+        session = self.db.session
+        storage.lock_roles(session)
+        storage.insert_profile(session, user_id, email, display_name)
+        session.commit()
         return self.get(user_id)
 
     @rpc
     def get(self, user_id):
-        profile = self.db.session.get(Profile, user_id)
-        if profile is None:
-            raise NotFound("no such user")
-        return profile.to_dict()
+        """A profile, for other services and the gateway (no permission check)."""
+        return views.profile(self._profile(user_id))
+
+    @rpc
+    def access(self, user_id):
+        """Role and active flag, for services enforcing docs/permissions.md."""
+        return views.access(self._profile(user_id))
 
     @rpc
     def unread_counts(self, user_id):
@@ -86,3 +92,10 @@ class Service(ParleyService):
                 .values(unread_count=Unread.unread_count + 1))
         session.commit()
         return {"message_id": message.id, "counted": True}
+
+    # -- helpers ----------------------------------------------------------
+    def _profile(self, user_id):
+        profile = storage.get_profile(self.db.session, user_id)
+        if profile is None:
+            raise NotFound("no such user")
+        return profile

@@ -27,8 +27,9 @@ def unread(users, user_id, channel="general"):
 
 # -- profiles --------------------------------------------------------------------
 def test_a_new_account_gets_a_profile(users):
-    assert users.ensure_profile("u1", "ada@example.com", "Ada") == {
-        "user_id": "u1", "email": "ada@example.com", "display_name": "Ada"}
+    profile = users.ensure_profile("u1", "ada@example.com", "Ada")
+    assert (profile["user_id"], profile["email"], profile["display_name"]) == (
+        "u1", "ada@example.com", "Ada")
     assert users.get("u1")["display_name"] == "Ada"
 
 
