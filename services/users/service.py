@@ -1,27 +1,37 @@
-"""Users: people's profiles and what they have not read yet."""
+"""Users: the people of the workspace (profiles, avatars, roles, the directory)
+and what each has not read yet. Entrypoints only; the rules live in
+permissions.py and roles.py, the queries in storage.py."""
 from __future__ import annotations
+
+from datetime import timedelta
 
 from nameko.rpc import rpc
 from nameko_sqlalchemy import Database
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
 
-from services.common.dependencies import TimedRpcProxy
+from services.common.config import get_config
+from services.common.dependencies import S3Storage, TimedRpcProxy
 from services.common.errors import Forbidden, NotFound
 from services.common.events import MessageCreated
 from services.common.service_base import ParleyService
-from services.common.validation import validated_object
+from services.common.validation import validated, validated_object
 
-from . import storage, views
-from .models import Base, CountedMessage, Unread
+from . import avatars, permissions, roles, storage, views
+from .models import MEMBER, Base
+from .roles import SYSTEM
+from .schemas import DirectoryQuery, Ids, NewUser, ProfileChanges, ReadCursor, RoleName
+
+TOUCH_EVERY = timedelta(seconds=60)
 
 
 class Service(ParleyService):
     name = "users"
 
     db = Database(Base)
+    files = S3Storage()
+    auth = TimedRpcProxy("auth")
     channels = TimedRpcProxy("channels")
 
+    # -- accounts and access ------------------------------------------------------------
     @rpc
     def ensure_profile(self, user_id, email, display_name):
         """Create the profile of a new account: the workspace's first account is
@@ -36,7 +46,7 @@ class Service(ParleyService):
     @rpc
     def get(self, user_id):
         """A profile, for other services and the gateway (no permission check)."""
-        return views.profile(self._profile(user_id))
+        return self._view(self._profile(user_id))
 
     @rpc
     def access(self, user_id):
@@ -44,54 +54,132 @@ class Service(ParleyService):
         return views.access(self._profile(user_id))
 
     @rpc
-    def unread_counts(self, user_id):
-        rows = self.db.session.scalars(select(Unread).where(Unread.user_id == user_id))
-        return {row.channel_id: {"unread": row.unread_count, "mentions": row.mention_count,
-                                 "read_seq": row.read_seq} for row in rows}
+    def touch(self, user_id):
+        """Record that someone is active now; writes at most once a minute."""
+        storage.touch(self.db.session, validated(Ids, user_id=user_id).user_id,
+                      storage.now(), TOUCH_EVERY)
+        self.db.session.commit()
+        return {"user_id": user_id}
+
+    # -- profiles -----------------------------------------------------------------------
+    @rpc
+    def profile(self, actor_id, user_id):
+        """Someone's profile as the actor may see it: anyone's, except that a
+        guest sees only people sharing a channel with them."""
+        actor = roles.actor(self.db.session, actor_id)
+        if user_id != actor.user_id and not permissions.sees_anyone(actor) \
+                and not self._share_a_channel(actor.user_id, user_id):
+            raise Forbidden("guests see only people they share a channel with")
+        return self._view(self._profile(user_id))
 
     @rpc
-    def mark_read(self, user_id, channel_id, seq):
-        """Move the read cursor forward (never back) and reset the counters."""
-        seq = int(seq)
-        if not self.channels.is_member(channel_id, user_id):
-            raise Forbidden("you are not a member of this channel")
-        self.db.session.execute(
-            insert(Unread).values(user_id=user_id, channel_id=channel_id, unread_count=0,
-                                  mention_count=0, read_seq=seq)
-            .on_conflict_do_update(
-                index_elements=[Unread.user_id, Unread.channel_id],
-                set_={"unread_count": 0, "mention_count": 0, "read_seq": seq},
-                where=Unread.read_seq < seq))
+    def update_profile(self, actor_id, changes):
+        """Change one's own profile; fields not sent stay as they are."""
+        values = validated_object(ProfileChanges, changes).values()
+        actor = roles.actor(self.db.session, actor_id)
+        storage.update_profile(actor, values)
         self.db.session.commit()
-        return self.unread_counts(user_id).get(channel_id)
+        return self._view(actor)
+
+    @rpc
+    def set_avatar(self, actor_id, image_b64):
+        """Store one's avatar (the image's bytes, base64) as square PNGs in S3.
+        Idempotent: the same image again stores the same objects."""
+        data = avatars.decode(image_b64)
+        actor = roles.actor(self.db.session, actor_id)
+        images = avatars.renditions(data)
+        prefix = avatars.key_prefix(actor.user_id, data)
+        avatars.store(self.files, prefix, images)
+        return self._replace_avatar(actor, prefix)
+
+    @rpc
+    def remove_avatar(self, actor_id):
+        return self._replace_avatar(roles.actor(self.db.session, actor_id), None)
+
+    @rpc
+    def directory(self, actor_id, prefix="", cursor=None, limit=50, include_deactivated=False):
+        """People by name prefix (display or full name), a page at a time. Guests
+        may not browse it; deactivated people only appear to owners and admins
+        who ask for them."""
+        query = validated(DirectoryQuery, prefix=prefix, cursor=cursor, limit=limit,
+                          include_deactivated=include_deactivated)
+        permissions.check_directory(roles.actor(self.db.session, actor_id),
+                                    query.include_deactivated)
+        return self._page(query)
+
+    # -- roles and deactivation ---------------------------------------------------------
+    @rpc
+    def set_role(self, actor_id, user_id, role):
+        return self._change(actor_id, user_id, role=validated(RoleName, role=role).role)
+
+    @rpc
+    def deactivate(self, actor_id, user_id):
+        """Deactivate someone: they cannot sign in and their sessions end (auth).
+        Safe to repeat: a repeat tells auth again."""
+        return self._change(actor_id, user_id, active=False)
+
+    @rpc
+    def reactivate(self, actor_id, user_id):
+        return self._change(actor_id, user_id, active=True)
+
+    # -- unread and mention counters ----------------------------------------------------
+    @rpc
+    def unread_counts(self, user_id):
+        return storage.unread_counts(self.db.session, user_id)
+
+    @rpc
+    def reset_unread(self, user_id, channel_id, seq):
+        """The channels service moved someone's read cursor: zero their counters
+        there. Internal (the caller checked membership); the cursor only moves
+        forward, so a late or repeated call changes nothing."""
+        cursor = validated(ReadCursor, user_id=user_id, channel_id=channel_id, seq=seq)
+        storage.reset_unread(self.db.session, cursor.user_id, cursor.channel_id, cursor.seq)
+        self.db.session.commit()
+        return self.unread_counts(cursor.user_id).get(cursor.channel_id)
 
     @rpc
     def on_message_created(self, event):
-        """Kafka consumer hook: count the message as unread for every other member.
-        Idempotent by message id, in one transaction with the counters."""
+        """Kafka consumer hook: +1 unread (and +1 mention when named, @channel or
+        @here) for every other member. Idempotent by message id: the id is
+        recorded in the same transaction as the counts."""
         message = validated_object(MessageCreated, event).message
         members = self.channels.member_ids(message.channel_id)
         session = self.db.session
-        first_time = session.execute(
-            insert(CountedMessage).values(message_id=message.id)
-            .on_conflict_do_nothing()).rowcount == 1
-        if not first_time:
+        if not storage.claim_message(session, message.id):
             session.rollback()
             return {"message_id": message.id, "counted": False}
-        for member in members:
-            if member == message.sender_id:
-                continue
-            session.execute(
-                insert(Unread).values(user_id=member, channel_id=message.channel_id,
-                                      unread_count=0, mention_count=0, read_seq=0)
-                .on_conflict_do_nothing())
-            session.execute(
-                update(Unread)
-                .where(Unread.user_id == member, Unread.channel_id == message.channel_id,
-                       Unread.read_seq < message.seq)
-                .values(unread_count=Unread.unread_count + 1))
+        storage.count_message(session, message, members)
         session.commit()
         return {"message_id": message.id, "counted": True}
+
+    # -- admin jobs (`nameko shell`, acting as the system) ------------------------------
+    @rpc
+    def admin_create_user(self, email, password, display_name, role=MEMBER):
+        """Create an account with a role. Idempotent for the same email and password."""
+        data = validated(NewUser, email=email, display_name=display_name, role=role)
+        account = self.auth.register(data.email, password, data.display_name)
+        self.ensure_profile(account["user_id"], account["email"], data.display_name)
+        return self._change(SYSTEM, account["user_id"], role=data.role)
+
+    @rpc
+    def admin_set_role(self, user, role):
+        """``user``: a user id or an email address."""
+        return self._change(SYSTEM, self._find(user), role=validated(RoleName, role=role).role)
+
+    @rpc
+    def admin_deactivate(self, user):
+        return self._change(SYSTEM, self._find(user), active=False)
+
+    @rpc
+    def admin_reactivate(self, user):
+        return self._change(SYSTEM, self._find(user), active=True)
+
+    @rpc
+    def admin_list_users(self, prefix="", limit=50, cursor=None):
+        """Everyone (deactivated people too) whose name starts with ``prefix``."""
+        query = validated(DirectoryQuery, prefix=prefix, cursor=cursor, limit=limit,
+                          include_deactivated=True)
+        return self._page(query)["users"]
 
     # -- helpers ----------------------------------------------------------
     def _profile(self, user_id):
@@ -99,3 +187,44 @@ class Service(ParleyService):
         if profile is None:
             raise NotFound("no such user")
         return profile
+
+    def _find(self, user):
+        user = str(user)
+        profile = (storage.profile_by_email(self.db.session, user) if "@" in user
+                   else storage.get_profile(self.db.session, user))
+        if profile is None:
+            raise NotFound(f"no such user: {user}")
+        return profile.user_id
+
+    def _view(self, profile):
+        ttl = int(get_config()["s3.presign_seconds"])
+        return views.profile(profile, avatars.urls(self.files, profile.avatar_key, ttl))
+
+    def _page(self, query):
+        people, next_cursor = storage.directory_page(
+            self.db.session, query.prefix, query.cursor, query.limit, query.include_deactivated)
+        return {"users": [self._view(p) for p in people], "next_cursor": next_cursor}
+
+    def _change(self, actor_id, user_id, role=None, active=None):
+        """Apply a role or activity change, then tell auth about activity (after the
+        commit, so that no lock is held during the call; a retry repeats both)."""
+        profile, _ = roles.change(self.db.session, actor_id, user_id, role=role, active=active)
+        self.db.session.commit()
+        if active is not None:
+            if active:
+                self.auth.reactivate(profile.user_id)
+            else:
+                self.auth.deactivate(profile.user_id)
+        return self._view(profile)
+
+    def _replace_avatar(self, actor, prefix):
+        old = actor.avatar_key
+        actor.avatar_key = prefix
+        self.db.session.commit()
+        if old and old != prefix:
+            avatars.remove(self.files, old)
+        return self._view(actor)
+
+    def _share_a_channel(self, user_id, other_id) -> bool:
+        mine = {c["id"] for c in self.channels.list_for_user(user_id)}
+        return any(c["id"] in mine for c in self.channels.list_for_user(other_id))

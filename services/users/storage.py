@@ -7,15 +7,29 @@ concurrent writers: there the lock is a no-op.
 """
 from __future__ import annotations
 
-from sqlalchemy import select, text
+import base64
+import json
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import func, or_, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 
-from .models import MEMBER, OWNER, Profile
+from services.common.errors import InvalidInput
+from services.common.events import Message
+
+from .models import MEMBER, OWNER, CountedMessage, Profile, Unread
 
 # pg_advisory_xact_lock key of "who holds which role in the workspace"
 _ROLES_LOCK = 0x7061726C6579  # "parley"
+# @channel and @here mention everyone in the channel (@here: presence-aware later)
+EVERYONE = frozenset({"channel", "here"})
 
 
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# -- profiles and roles ----------------------------------------------------------------
 def lock_roles(session) -> None:
     """Serialise role changes until the current transaction ends."""
     if session.get_bind().dialect.name == "postgresql":
@@ -24,6 +38,11 @@ def lock_roles(session) -> None:
 
 def get_profile(session, user_id) -> Profile | None:
     return session.get(Profile, str(user_id))
+
+
+def profile_by_email(session, email: str) -> Profile | None:
+    return session.scalars(select(Profile).where(
+        func.lower(Profile.email) == email.strip().lower())).first()
 
 
 def insert_profile(session, user_id, email, display_name) -> bool:
@@ -36,3 +55,121 @@ def insert_profile(session, user_id, email, display_name) -> bool:
                                role=role, active=True)
         .on_conflict_do_nothing(index_elements=[Profile.user_id]))
     return result.rowcount == 1
+
+
+def other_active_owners(session, user_id) -> int:
+    return session.scalar(select(func.count()).select_from(Profile).where(
+        Profile.role == OWNER, Profile.active.is_(True), Profile.user_id != user_id))
+
+
+def set_role_and_active(profile: Profile, role: str, active: bool) -> bool:
+    """Returns whether anything changed."""
+    if (profile.role, profile.active) == (role, active):
+        return False
+    if profile.active != active:
+        profile.deactivated_at = None if active else now()
+    profile.role, profile.active = role, active
+    return True
+
+
+def update_profile(profile: Profile, values: dict) -> None:
+    for name, value in values.items():
+        setattr(profile, name, value)
+
+
+def touch(session, user_id, at: datetime, every: timedelta) -> bool:
+    """Record activity at most once per ``every``: one cheap conditional UPDATE."""
+    result = session.execute(
+        update(Profile)
+        .where(Profile.user_id == str(user_id),
+               or_(Profile.last_active_at.is_(None), Profile.last_active_at < at - every))
+        .values(last_active_at=at))
+    return result.rowcount == 1
+
+
+# -- the directory ---------------------------------------------------------------------
+def directory_page(session, prefix: str, cursor: str | None, limit: int,
+                   include_deactivated: bool) -> tuple[list[Profile], str | None]:
+    """People ordered by (lower(display_name), user_id), whose display name or full
+    name starts with ``prefix`` (case-insensitive). Keyset paging: the cursor is
+    the last row's sort key, so pages stay stable while people join."""
+    sort_name = func.lower(Profile.display_name)
+    query = select(Profile, sort_name.label("sort_name"))
+    if not include_deactivated:
+        query = query.where(Profile.active.is_(True))
+    if prefix:
+        pattern = _like_prefix(prefix.lower())
+        query = query.where(or_(sort_name.like(pattern, escape="\\"),
+                                func.lower(Profile.full_name).like(pattern, escape="\\")))
+    if cursor:
+        query = query.where(tuple_(sort_name, Profile.user_id) > tuple_(*decode_cursor(cursor)))
+    rows = session.execute(query.order_by(sort_name, Profile.user_id).limit(limit + 1)).all()
+    page = rows[:limit]
+    next_cursor = encode_cursor(page[-1].sort_name, page[-1][0].user_id) \
+        if len(rows) > limit else None
+    return [row[0] for row in page], next_cursor
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def encode_cursor(sort_name: str, user_id: str) -> str:
+    raw = json.dumps([sort_name, user_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, str]:
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        sort_name, user_id = value
+        if isinstance(sort_name, str) and isinstance(user_id, str):
+            return sort_name, user_id
+    except (ValueError, TypeError):
+        pass
+    raise InvalidInput("cursor: not a cursor this service handed out")
+
+
+# -- unread and mention counters -------------------------------------------------------
+def unread_counts(session, user_id) -> dict:
+    rows = session.scalars(select(Unread).where(Unread.user_id == str(user_id)))
+    return {row.channel_id: {"unread": row.unread_count, "mentions": row.mention_count,
+                             "read_seq": row.read_seq} for row in rows}
+
+
+def reset_unread(session, user_id, channel_id, seq: int) -> None:
+    """Move the read cursor forward (never back) and zero the counters."""
+    session.execute(
+        insert(Unread).values(user_id=user_id, channel_id=channel_id, unread_count=0,
+                              mention_count=0, read_seq=seq)
+        .on_conflict_do_update(
+            index_elements=[Unread.user_id, Unread.channel_id],
+            set_={"unread_count": 0, "mention_count": 0, "read_seq": seq},
+            where=Unread.read_seq < seq))
+
+
+def claim_message(session, message_id) -> bool:
+    """Record that a message is being counted; False if it already was."""
+    return session.execute(insert(CountedMessage).values(message_id=message_id)
+                           .on_conflict_do_nothing()).rowcount == 1
+
+
+def count_message(session, message: Message, members: list[str]) -> None:
+    """+1 unread for every member but the sender whose cursor is below the
+    message; +1 mention too if the message names them, @channel or @here."""
+    everyone = bool(EVERYONE.intersection(message.mentions))
+    named = set(message.mentions)
+    for member in members:
+        if member == message.sender_id:
+            continue
+        mentioned = 1 if everyone or member in named else 0
+        session.execute(
+            insert(Unread).values(user_id=member, channel_id=message.channel_id,
+                                  unread_count=0, mention_count=0, read_seq=0)
+            .on_conflict_do_nothing())
+        session.execute(
+            update(Unread)
+            .where(Unread.user_id == member, Unread.channel_id == message.channel_id,
+                   Unread.read_seq < message.seq)
+            .values(unread_count=Unread.unread_count + 1,
+                    mention_count=Unread.mention_count + mentioned))
