@@ -102,6 +102,14 @@ class Person:
         if self._reader is not None:
             self._reader.cancel()
 
+    async def log_in(self) -> Response:
+        """Log in again with the same password; on success the new token is kept."""
+        login = await http("POST", f"{self.api}/auth/login",
+                           {"email": self.email, "password": self.password})
+        if login.status == 200:
+            self.user_id, self.token = login.body["user_id"], login.body["access_token"]
+        return login
+
 
 def unique_email(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}@example.test"
