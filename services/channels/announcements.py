@@ -1,0 +1,31 @@
+"""What the channels service says on the real-time bus (docs/api/events.md), as
+(routing key, event) pairs for the service to publish after it committed."""
+from __future__ import annotations
+
+from services.common.events import Event, channel_key, user_key
+
+Announcement = tuple[str, Event]
+
+
+def member_joined(channel_id: str, user_id: str) -> list[Announcement]:
+    """To the channel's members, and to the joiner's own sockets, which are not
+    listening to the channel yet and start on hearing it."""
+    event = Event(type="member.joined", data={"channel_id": channel_id, "user_id": user_id})
+    return [(channel_key(channel_id), event), (user_key(user_id), event)]
+
+
+def member_left(channel_id: str, user_id: str, removed_by: str | None = None) -> list[Announcement]:
+    """To the channel's members: the one who left is still among the listeners when
+    it is published, hears it once, and their sockets stop listening on hearing it."""
+    event = Event(type="member.left", data={"channel_id": channel_id, "user_id": user_id,
+                                            "removed_by": removed_by})
+    return [(channel_key(channel_id), event)]
+
+
+def channel_updated(channel: dict, changed: list[str], by: str | None) -> list[Announcement]:
+    """A rename, topic, purpose, archive or unarchive; ``channel`` is the channel as
+    it is now, ``changed`` the fields that changed."""
+    event = Event(type="channel.updated",
+                  data={"channel_id": channel["id"], "changed": changed, "by": by,
+                        "channel": channel})
+    return [(channel_key(channel["id"]), event)]

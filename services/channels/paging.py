@@ -1,0 +1,27 @@
+"""Opaque pagination cursors: the sort key of the last row a page showed."""
+from __future__ import annotations
+
+import base64
+import json
+
+from services.common.errors import InvalidInput
+
+
+def encode_cursor(*key: str) -> str:
+    raw = json.dumps(list(key), separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, parts: int) -> list[str] | None:
+    """The key a cursor holds (``parts`` strings), None for no cursor; a cursor
+    this service did not make is ``invalid_input``."""
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except ValueError:
+        key = None
+    if not (isinstance(key, list) and len(key) == parts and all(isinstance(k, str) for k in key)):
+        raise InvalidInput("cursor: not a cursor from a previous page")
+    return key

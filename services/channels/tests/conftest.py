@@ -1,0 +1,81 @@
+"""The channels service as a Nameko worker (``worker_factory``) on a real SQLAlchemy
+session over in-memory SQLite, with stand-ins for the users service and the
+real-time bus.
+
+The service writes with PostgreSQL's INSERT … ON CONFLICT constructs; SQLite
+understands the same clauses, so the idempotence logic runs unchanged here. What
+only PostgreSQL can show (concurrent openers of one DM, the migrations) is for
+the tests on the real stack (tests/e2e/test_channels.py).
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.channels.models import Base
+from services.channels.service import Service
+from services.common.errors import NotFound
+from tests.support.sqlite import sqlite_session
+
+
+class Users:
+    """Stands in for the users service: ``access`` (role and active flag of
+    everyone in ``roles``) and ``reset_unread`` (recorded)."""
+
+    def __init__(self):
+        self.roles: dict[str, str] = {}
+        self.inactive: set[str] = set()
+        self.resets: list[tuple[str, str, int]] = []
+
+    def access(self, user_id):
+        if user_id not in self.roles:
+            raise NotFound("no such user")
+        return {"user_id": user_id, "role": self.roles[user_id],
+                "active": user_id not in self.inactive}
+
+    def reset_unread(self, user_id, channel_id, seq):
+        self.resets.append((user_id, channel_id, seq))
+        return {"unread": 0, "mentions": 0, "read_seq": seq}
+
+
+class Bus:
+    """Stands in for RealtimeBus: what was published, under which routing key."""
+
+    def __init__(self):
+        self.published: list[tuple[str, dict]] = []
+
+    def __call__(self, routing_key, event):
+        self.published.append((routing_key, {"type": event.type, "data": event.data}))
+
+    def types(self) -> list[str]:
+        return [event["type"] for _, event in self.published]
+
+    def clear(self) -> None:
+        self.published.clear()
+
+
+@pytest.fixture
+def session():
+    with sqlite_session(Base) as session:
+        yield session
+
+
+@pytest.fixture
+def users() -> Users:
+    users = Users()
+    users.roles.update(owner="owner", admin="admin", ada="member", bob="member",
+                       cy="member", dee="member", gus="guest")
+    return users
+
+
+@pytest.fixture
+def bus() -> Bus:
+    return Bus()
+
+
+@pytest.fixture
+def channels(session, users, bus):
+    return worker_factory(Service, db=SimpleNamespace(session=session), users=users,
+                          realtime=bus)
