@@ -107,9 +107,14 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
 
     # -- events from the hub ----------------------------------------------
     def deliver(self, routing_key: str, event: dict[str, Any]) -> None:
-        if event.get("type") == "member.joined" and event["data"].get("user_id") == self.user_id:
-            asyncio.create_task(self._listen(channel_key(event["data"]["channel_id"])))
-        self._send({"type": event.get("type"), "data": event.get("data")})
+        data = event.get("data") or {}
+        self._send({"type": event.get("type"), "data": data})
+        if data.get("user_id") == self.user_id and "channel_id" in data:
+            # joined: hear the channel from now on; left or removed: stop hearing it
+            if event.get("type") == "member.joined":
+                asyncio.create_task(self._listen(channel_key(data["channel_id"])))
+            elif event.get("type") == "member.left":
+                asyncio.create_task(self._unlisten(channel_key(data["channel_id"])))
 
     # -- plumbing -----------------------------------------------------------
     def _send(self, frame: dict) -> None:
@@ -132,6 +137,11 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         if key not in self.keys:
             self.keys.add(key)
             await self.gateway.hub.subscribe(key, self)
+
+    async def _unlisten(self, key: str) -> None:
+        if key in self.keys:
+            self.keys.discard(key)
+            await self.gateway.hub.unsubscribe(key, self)
 
     async def _rpc(self, service: str, method: str, *args: Any) -> Any:
         return await self.gateway.rpc.call(service, method, *args,

@@ -17,6 +17,7 @@ from PIL import Image
 
 from services.common.events import MESSAGE_CREATED, Message, MessageCreated
 from tests.support.client import Person, eventually, http, unique_email
+from tests.support.shell import nameko_shell
 
 PASSWORD = "people-e2e-password-42"
 
@@ -331,3 +332,23 @@ async def test_mentions_are_counted_once_each_even_when_kafka_replays(base_url, 
         return response.status == 200
     await eventually(read)
     assert await counts(bob) == {"unread": 0, "mentions": 0, "read_seq": 3}
+
+
+# -- admin jobs, the way an operator runs them -------------------------------------------
+async def test_admin_jobs_run_through_nameko_shell(base_url):
+    email = unique_email("grace")
+    name = f"{tag()} Grace"
+    created, demoted, deactivated, listed, reactivated = nameko_shell(f"""
+        users = n.rpc.users
+        emit(users.admin_create_user({email!r}, {PASSWORD!r}, {name!r}, "admin"))
+        emit(users.admin_set_role({email!r}, "member")["role"])
+        emit(users.admin_deactivate({email!r})["active"])
+        emit([(u["email"], u["role"], u["active"]) for u in users.admin_list_users({name!r})])
+        emit(users.admin_reactivate({email!r})["active"])
+    """)
+    assert (created["email"], created["display_name"], created["role"]) == (email, name, "admin")
+    assert (demoted, deactivated, reactivated) == ("member", False, True)
+    assert listed == [[email, "member", False]]
+    grace = Person(base_url, email, password=PASSWORD)
+    assert (await grace.log_in()).status == 200
+    assert (await grace.call("GET", "/me")).body["role"] == "member"
