@@ -60,7 +60,18 @@ class Conflict(ParleyError):
 
 @_register
 class RateLimited(ParleyError):
+    """Too many attempts: try again in ``retry_after`` seconds (the gateway also
+    sends it as the ``Retry-After`` header)."""
+
     code, status = "rate_limited", 429
+
+    def __init__(self, message: str = "", retry_after: int = 1):
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+        self.args = (self.message, self.retry_after)  # both travel in Nameko's exc_args
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "retry_after": self.retry_after}
 
 
 @_register
@@ -92,5 +103,5 @@ def from_remote(error: dict) -> ParleyError:
     cls = _REGISTRY.get(error.get("exc_type", ""))
     if cls is not None and str(error.get("exc_path", "")).startswith("services.common.errors"):
         args = error.get("exc_args") or []
-        return cls(*args[:1])
+        return cls(*args[:2]) if cls is RateLimited else cls(*args[:1])
     return RemoteError(error.get("exc_type", ""), error.get("value", ""))

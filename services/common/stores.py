@@ -24,6 +24,13 @@ def redis_client():
                                 socket_timeout=5)
 
 
+def async_redis_client():
+    """redis.asyncio, for the asyncio processes (the gateway's session checks)."""
+    import redis.asyncio
+    return redis.asyncio.Redis.from_url(get_config()["redis.url"], decode_responses=True,
+                                        socket_timeout=5)
+
+
 def s3_client(endpoint: str | None = None):
     cfg = get_config()
     access_key, secret_key = cfg.s3_credentials()

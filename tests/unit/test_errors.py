@@ -64,7 +64,19 @@ def test_nameko_deserialises_a_typed_error_back_into_the_same_class(cls):
 def test_from_remote_rebuilds_a_typed_error_with_its_code_and_message(cls):
     back = from_remote(wire(cls("it went wrong")))
     assert type(back) is cls
-    assert back.to_dict() == {"code": cls.code, "message": "it went wrong"}
+    assert (back.to_dict()["code"], back.to_dict()["message"]) == (cls.code, "it went wrong")
+
+
+def test_rate_limited_carries_retry_after_through_the_wire_and_into_its_envelope():
+    back = from_remote(wire(errors.RateLimited("too many failed logins", retry_after=8)))
+    assert back.retry_after == 8
+    assert back.to_dict() == {"code": "rate_limited", "message": "too many failed logins",
+                              "retry_after": 8}
+    assert deserialize(wire(errors.RateLimited("slow down", 3))).retry_after == 3
+
+
+def test_retry_after_is_at_least_one_second():
+    assert errors.RateLimited("now", retry_after=0).retry_after == 1
 
 
 def test_from_remote_keeps_the_default_message_of_an_error_raised_without_one():

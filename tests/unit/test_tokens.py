@@ -98,3 +98,45 @@ def test_a_token_without_a_session_is_rejected(codec):
 def test_garbage_is_rejected_as_unauthenticated(codec, garbage):
     with pytest.raises(Unauthenticated):
         codec.verify(garbage)
+
+
+# -- key rotation: several keys, named by kid -----------------------------------------
+OLD_SECRET = "the-previous-signing-secret-0123456789"
+
+
+def test_a_token_signed_with_a_previous_key_still_verifies_while_that_key_is_listed():
+    old = TokenCodec(OLD_SECRET, key_id="k0").issue("user-1", "session-1")
+    rotated = TokenCodec(SECRET, key_id="k1", previous_keys={"k0": OLD_SECRET})
+    assert rotated.verify(old)["sub"] == "user-1"
+    assert jwt.get_unverified_header(rotated.issue("user-1", "s"))["kid"] == "k1"
+
+
+def test_once_the_previous_key_is_dropped_its_tokens_are_refused():
+    old = TokenCodec(OLD_SECRET, key_id="k0").issue("user-1", "session-1")
+    with pytest.raises(Unauthenticated, match="not valid"):
+        TokenCodec(SECRET, key_id="k1").verify(old)
+
+
+def test_a_token_naming_an_unknown_key_is_refused_even_if_its_signature_matches(codec):
+    claims = jwt.decode(codec.issue("user-1", "session-1"), options={"verify_signature": False})
+    forged = jwt.encode(claims, SECRET, algorithm="HS256", headers={"kid": "k9"})
+    with pytest.raises(Unauthenticated, match="not valid"):
+        codec.verify(forged)
+
+
+def test_a_token_claiming_a_listed_kid_but_signed_with_another_key_is_refused():
+    codec = TokenCodec(SECRET, key_id="k1", previous_keys={"k0": OLD_SECRET})
+    claims = jwt.decode(codec.issue("user-1", "s"), options={"verify_signature": False})
+    forged = jwt.encode(claims, SECRET, algorithm="HS256", headers={"kid": "k0"})
+    with pytest.raises(Unauthenticated):
+        codec.verify(forged)
+
+
+def test_the_codec_is_built_from_config(make_config):
+    cfg = make_config(PARLEY_JWT_KEY_ID="k2", PARLEY_JWT_ACCESS_TTL="300",
+                      PARLEY_JWT_PREVIOUS_KEYS="{k1: %s}" % OLD_SECRET,
+                      PARLEY_WORKSPACE_ID="acme")
+    codec = TokenCodec.from_config(cfg)
+    claims = codec.verify(codec.issue("user-1", "s"))
+    assert (claims["workspace"], claims["exp"] - claims["iat"]) == ("acme", 300)
+    assert codec.verify(TokenCodec(OLD_SECRET, key_id="k1").issue("user-1", "s"))["sub"] == "user-1"
