@@ -31,6 +31,18 @@ def http(url: str, expect: int = 200) -> Check:
     return check
 
 
+def smtp(host: str, port: int) -> Check:
+    def check() -> str | None:
+        import smtplib
+        try:
+            with smtplib.SMTP(host, port, timeout=2) as client:
+                code, _ = client.noop()
+            return None if code == 250 else f"smtp {port}: NOOP answered {code}"
+        except (OSError, smtplib.SMTPException) as exc:
+            return f"smtp {port}: {exc}"
+    return check
+
+
 def all_of(*checks: Check) -> Check:
     def check() -> str | None:
         for one in checks:

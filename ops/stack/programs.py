@@ -95,6 +95,8 @@ def infrastructure() -> list[Program]:
                                "--storage.tsdb.retention.time=7d"],
                 "infra", {"prometheus": cfg["prometheus.port"]},
                 health.http(f"http://{host}:{cfg['prometheus.port']}/-/ready")),
+        Program("mail-sink", [str(paths.VENV_BIN / "python"), "-m", "ops.mailsink"],
+                "infra", {"smtp": cfg["smtp.port"]}, health.smtp(host, cfg["smtp.port"])),
         Program("traefik", [str(paths.VENV_BIN / "traefik"),
                             f"--configFile={paths.etc('traefik') / 'traefik.yml'}"],
                 "infra", {"traefik": cfg["traefik.port"], "traefik-metrics": cfg["traefik.metrics_port"]},
