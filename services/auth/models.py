@@ -1,15 +1,31 @@
-"""Auth's tables: credentials, and sessions (one per sign-in; an access token names
-its session in the `sid` claim, so ending the session ends the token)."""
+"""Auth's tables.
+
+- credentials: one per account: email, password hash, whether it may sign in.
+- sessions: one per sign-in; an access token names its session in the `sid` claim,
+  so ending the session ends its tokens (see services/common/revocation.py).
+- refresh_tokens: the refresh tokens of a session (its "family"), stored only as
+  SHA-256 hashes; each is used once and replaced by the next.
+- password_resets: one-time reset tokens sent by mail, stored only as hashes.
+
+Times are stored as UTC; SQLite (unit tests) hands them back naive, so code that
+compares them goes through :func:`as_utc`.
+"""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, ForeignKey, String, func
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, func, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
     pass
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)
 
 
 class Credential(Base):
@@ -18,8 +34,10 @@ class Credential(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True, index=True)
     password_hash: Mapped[str] = mapped_column(String(256))
-    role: Mapped[str] = mapped_column(String(16), default="member")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                                 nullable=True)
 
 
 class Session(Base):
@@ -29,3 +47,26 @@ class Session(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("credentials.user_id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # logout, logout_all, password_changed, password_reset, deactivated, refresh_reuse
+    revoked_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class OneTimeToken:
+    """Columns of a random token handed out once and stored only as its SHA-256."""
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class RefreshToken(OneTimeToken, Base):
+    __tablename__ = "refresh_tokens"
+
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"), index=True)
+
+
+class PasswordReset(OneTimeToken, Base):
+    __tablename__ = "password_resets"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("credentials.user_id"), index=True)

@@ -1,14 +1,18 @@
-"""Validated inputs of the auth service."""
+"""Validated inputs of the auth service. Shapes and hard bounds only: the password
+policy, whose limits come from config, is applied by passwords.check_policy."""
 from __future__ import annotations
 
 from pydantic import BaseModel, Field, field_validator
 
 from services.common.validation import normalise_email
 
+PASSWORD_CAP = 1024   # nothing longer is even hashed; the policy's own maximum is lower
+TOKEN_CAP = 256
+
 
 class Registration(BaseModel):
     email: str = Field(max_length=320)
-    password: str = Field(min_length=8, max_length=1024)
+    password: str = Field(max_length=PASSWORD_CAP)
     display_name: str = Field(min_length=1, max_length=80)
 
     _email = field_validator("email")(normalise_email)
@@ -24,6 +28,35 @@ class Registration(BaseModel):
 
 class Login(BaseModel):
     email: str = Field(max_length=320)
-    password: str = Field(max_length=1024)
+    password: str = Field(max_length=PASSWORD_CAP)
+    ip: str | None = Field(default=None, max_length=64)
 
     _email = field_validator("email")(normalise_email)
+
+
+class EmailOnly(BaseModel):
+    email: str = Field(max_length=320)
+
+    _email = field_validator("email")(normalise_email)
+
+
+class UserRef(BaseModel):
+    user_id: str = Field(min_length=1, max_length=64)
+
+
+class SessionRef(UserRef):
+    session_id: str = Field(min_length=1, max_length=64)
+
+
+class PasswordChange(SessionRef):
+    old_password: str = Field(max_length=PASSWORD_CAP)
+    new_password: str = Field(max_length=PASSWORD_CAP)
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: str = Field(min_length=1, max_length=TOKEN_CAP)
+
+
+class ResetConfirmation(BaseModel):
+    token: str = Field(min_length=1, max_length=TOKEN_CAP)
+    new_password: str = Field(max_length=PASSWORD_CAP)

@@ -5,6 +5,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from services.auth import store
 from services.auth.models import Credential, Session
 from services.common.errors import Conflict, InvalidInput, Unauthenticated
 
@@ -22,7 +23,7 @@ def test_registering_creates_an_account(auth, session):
     assert account["email"] == "ada@example.com"
     stored = session.get(Credential, account["user_id"])
     assert stored.email == "ada@example.com"
-    assert stored.role == "member"
+    assert stored.active is True
 
 
 def test_the_password_is_stored_only_as_an_argon2_hash(auth, session, hasher):
@@ -56,7 +57,7 @@ def test_losing_a_registration_race_is_a_conflict_and_leaves_the_session_usable(
         auth, session, monkeypatch):
     register(auth)
     # the look-up ran before the concurrent registration committed
-    monkeypatch.setattr(auth, "_credential_by_email", lambda email: None)
+    monkeypatch.setattr(store, "credential_by_email", lambda db, email: None)
     with pytest.raises(Conflict):
         register(auth, password="another password")
     assert len(session.scalars(select(Credential)).all()) == 1
@@ -78,13 +79,25 @@ def test_invalid_registration_input_is_refused_naming_the_field(
 
 
 # -- login ---------------------------------------------------------------------
-def test_logging_in_returns_a_token_for_the_account_and_a_new_session(auth, session, codec):
+def test_logging_in_returns_an_access_token_for_the_account_and_a_new_session(
+        auth, session, codec):
     account = register(auth)
     login = auth.login("Ada@Example.com", PASSWORD)
     claims = codec.verify(login["access_token"])
     assert login["user_id"] == claims["sub"] == account["user_id"]
-    assert login["expires_in"] == codec.access_ttl
+    assert login["session_id"] == claims["sid"]
+    assert login["expires_in"] == codec.access_ttl == 900
+    assert login["token_type"] == "Bearer"
     assert session.get(Session, claims["sid"]).user_id == account["user_id"]
+
+
+def test_the_access_token_names_workspace_role_and_its_own_id(auth, codec):
+    register(auth)
+    claims = codec.verify(auth.login("ada@example.com", PASSWORD)["access_token"])
+    assert claims["workspace"] == "default"
+    assert claims["role"] == "member"
+    assert set(claims) == {"sub", "sid", "role", "workspace", "iat", "exp", "jti"}
+    assert claims["exp"] - claims["iat"] == 900
 
 
 def test_every_login_opens_its_own_session(auth, session, codec):
@@ -95,10 +108,9 @@ def test_every_login_opens_its_own_session(auth, session, codec):
     assert len(session.scalars(select(Session)).all()) == 2
 
 
-def test_the_token_carries_the_accounts_role(auth, session, codec):
+def test_the_token_carries_the_role_the_users_service_gives(auth, users, codec):
     account = register(auth)
-    session.get(Credential, account["user_id"]).role = "admin"
-    session.commit()
+    users.set(account["user_id"], role="admin")
     assert codec.verify(auth.login("ada@example.com", PASSWORD)["access_token"])["role"] == "admin"
 
 
