@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaProducer
 
 from services.common.events import MESSAGE_CREATED, Message, MessageCreated
 from tests.support.client import Person, eventually, unique_email
+from tests.support.shell import nameko_shell
 
 PASSWORD = "channels-e2e-password"
 
@@ -346,3 +347,27 @@ async def test_a_replayed_kafka_event_does_not_count_a_message_twice(base_url, s
 async def test_opening_a_conversation_needs_a_list_of_people(base_url, body):
     ann = await person(base_url, "ann")
     assert code(await ann.call("POST", "/dms", body)) == "invalid_input"
+
+
+# -- admin jobs, the way an operator runs them ------------------------------------------------
+async def test_channel_admin_jobs_run_through_nameko_shell(base_url):
+    ann, bob = await people(base_url, "ann", "bob")
+    prefix = name("ops")
+    secret = (await ann.call("POST", "/channels", {"name": f"{prefix}-secret",
+                                                   "is_private": True})).body
+    public = (await ann.call("POST", "/channels", {"name": f"{prefix}-public"})).body
+    listed, added, again, archived, without_archived = nameko_shell(f"""
+        channels = n.rpc.channels
+        emit([(c["name"], c["kind"], c["member_count"])
+              for c in channels.admin_list_channels({prefix!r})])
+        emit(channels.admin_add_member({secret['name']!r}, {bob.user_id!r}))
+        emit(channels.admin_add_member({secret['id']!r}, {bob.user_id!r})["added"])
+        emit(channels.admin_archive("#" + {public['name']!r}))
+        emit([c["name"] for c in channels.admin_list_channels({prefix!r}, include_archived=False)])
+    """)
+    assert listed == [[f"{prefix}-public", "public", 1], [f"{prefix}-secret", "private", 1]]
+    assert (added["channel_id"], added["added"], again) == (secret["id"], True, False)
+    assert archived["archived_at"] is not None and without_archived == [f"{prefix}-secret"]
+    assert (await bob.call("GET", f"/channels/{secret['id']}")).status == 200  # now a member
+    joined = await bob.call("POST", f"/channels/{public['id']}/join")
+    assert joined.status == 403 and joined.body["error"]["code"] == "forbidden"  # read-only
