@@ -10,12 +10,14 @@ from services.common.config import get_config
 from services.common.logging import configure_logging, get_logger
 from services.common.process import run_until_signalled
 from services.common.rpc_client import AsyncRpcClient
+from services.common.stores import async_redis_client
 from services.common.tokens import TokenCodec
 
 from . import discovery
 from .app import make_app
 from .context import Gateway
 from .hub import Hub
+from .sessions import SessionCheck
 
 log = get_logger(__name__)
 
@@ -27,8 +29,8 @@ async def serve(port: int, stop: asyncio.Event) -> None:
                                name=name).connect()
     hub = Hub(cfg["amqp.uri"], name)
     await hub.start()
-    gateway = Gateway(name=name, cfg=cfg, rpc=rpc, hub=hub,
-                      tokens=TokenCodec(cfg.jwt_secret, int(cfg["jwt.access_ttl"])))
+    gateway = Gateway(name=name, cfg=cfg, rpc=rpc, hub=hub, tokens=TokenCodec.from_config(cfg),
+                      sessions=SessionCheck(async_redis_client()))
     server = tornado.httpserver.HTTPServer(make_app(gateway), xheaders=True,
                                           max_body_size=int(cfg["gateway.max_body_bytes"]))
     server.listen(port, address=cfg["stack.host"])
@@ -43,6 +45,7 @@ async def serve(port: int, stop: asyncio.Event) -> None:
     await server.close_all_connections()
     await hub.stop()
     await rpc.close()
+    await gateway.sessions.close()
 
 
 def main(argv: list[str] | None = None) -> None:

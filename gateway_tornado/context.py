@@ -8,6 +8,7 @@ from services.common.rpc_client import AsyncRpcClient
 from services.common.tokens import TokenCodec
 
 from .hub import Hub
+from .sessions import SessionCheck
 
 
 @dataclass
@@ -17,3 +18,4 @@ class Gateway:
     rpc: AsyncRpcClient
     hub: Hub
     tokens: TokenCodec
+    sessions: SessionCheck    # revoked sessions, checked on every authenticated request

@@ -18,6 +18,7 @@ from services.common.errors import InvalidInput, ParleyError, Unauthenticated
 from services.common.events import channel_key, user_key
 from services.common.logging import bind_request_id, get_logger
 from services.common.metrics import WS_CONNECTIONS, WS_FRAMES
+from services.common.revocation import SESSION_REVOKED
 
 from .context import Gateway
 
@@ -27,6 +28,7 @@ MAX_PENDING_WRITES = 1000   # a socket this far behind is too slow: it is closed
 PRESENCE_REFRESH = 20.0     # seconds; well inside presence's session TTL
 
 CLOSE_UNAUTHENTICATED = 4001
+CLOSE_TRY_AGAIN_LATER = 1013   # sessions could not be checked (Redis unavailable)
 CLOSE_TOO_SLOW = 4008
 
 
@@ -34,6 +36,7 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
     def initialize(self, gateway: Gateway) -> None:
         self.gateway = gateway
         self.user_id: str | None = None
+        self.auth_session: str | None = None   # the access token's session (`sid`)
         self.session_id = uuid.uuid4().hex
         self.keys: set[str] = set()
         self._pending = 0
@@ -46,10 +49,13 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         bind_request_id(self.session_id)
         token = self.get_query_argument("access_token", "")
         try:
-            self.user_id = self.gateway.tokens.verify(token)["sub"]
-        except Unauthenticated as exc:
-            self.close(CLOSE_UNAUTHENTICATED, exc.message)
+            claims = self.gateway.tokens.verify(token)
+            await self.gateway.sessions.ensure_live(claims["sid"])
+        except ParleyError as exc:
+            self.close(CLOSE_UNAUTHENTICATED if isinstance(exc, Unauthenticated)
+                       else CLOSE_TRY_AGAIN_LATER, exc.message)
             return
+        self.user_id, self.auth_session = claims["sub"], claims["sid"]
         WS_CONNECTIONS.inc()
         await self._listen(user_key(self.user_id))
         for channel in await self._rpc("channels", "list_for_user", self.user_id):
@@ -60,6 +66,8 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
                     "protocol": PROTOCOL_VERSION, "server_time": time.time()})
 
     async def on_message(self, raw: str | bytes) -> None:
+        if not await self._session_is_live():
+            return
         try:
             frame = json.loads(raw)
             if not isinstance(frame, dict):
@@ -107,6 +115,10 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
 
     # -- events from the hub ----------------------------------------------
     def deliver(self, routing_key: str, event: dict[str, Any]) -> None:
+        if event.get("type") == SESSION_REVOKED:  # for the gateway, not the client
+            if self.auth_session in (event.get("data") or {}).get("session_ids", ()):
+                self._end_session()
+            return
         data = event.get("data") or {}
         self._send({"type": event.get("type"), "data": data})
         if data.get("user_id") == self.user_id and "channel_id" in data:
@@ -147,9 +159,30 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         return await self.gateway.rpc.call(service, method, *args,
                                            _context={"request_id": uuid.uuid4().hex})
 
+    async def _session_is_live(self) -> bool:
+        """Whether the token's session is still live; ends the socket if it is not.
+        (When sessions cannot be checked, says so in an error frame.)"""
+        try:
+            revoked = await self.gateway.sessions.is_revoked(self.auth_session)
+        except ParleyError as exc:
+            self._send({"type": "error", **exc.to_dict()})
+            return False
+        if revoked:
+            self._end_session()
+        return not revoked
+
+    def _end_session(self) -> None:
+        self.close(CLOSE_UNAUTHENTICATED, "session has ended")
+
     async def _refresh_presence(self) -> None:
         while True:
             await asyncio.sleep(PRESENCE_REFRESH)
+            try:  # in case the bus lost the session.revoked event
+                if await self.gateway.sessions.is_revoked(self.auth_session):
+                    self._end_session()
+                    return
+            except ParleyError:
+                pass  # checked again at the next frame or refresh
             try:
                 await self._rpc("presence", "connect", self.user_id, self.session_id)
             except ParleyError as exc:

@@ -8,13 +8,14 @@ from typing import Any
 
 import tornado.web
 
-from services.common.errors import InvalidInput, ParleyError, Unauthenticated
+from services.common.errors import InvalidInput, ParleyError, RateLimited, Unauthenticated
 from services.common.logging import bind_request_id, get_logger
 from services.common.metrics import HTTP_DURATION, HTTP_REQUESTS
 
 from ..context import Gateway
 
 log = get_logger(__name__)
+NO_TOKEN = "send an access token: Authorization: Bearer <token>"
 
 
 def new_request_id(offered: str | None) -> str:
@@ -29,22 +30,46 @@ class BaseHandler(tornado.web.RequestHandler):
     def initialize(self, gateway: Gateway) -> None:
         self.gateway = gateway
         self.user_id: str | None = None
+        self.claims: dict[str, Any] | None = None   # of a valid token of a live session
+        self._auth_problem: ParleyError = Unauthenticated(NO_TOKEN)
         self._started = time.perf_counter()
 
-    def prepare(self) -> None:
+    async def prepare(self) -> None:
         self.request_id = new_request_id(self.request.headers.get("X-Request-Id"))
         bind_request_id(self.request_id)
         self.set_header("X-Request-Id", self.request_id)
+        await self._check_bearer()
+
+    async def _check_bearer(self) -> None:
+        """Verify the bearer token once per request, before the handler runs: the
+        signature and expiry locally, then whether its session was ended (one Redis
+        EXISTS). The outcome waits for :meth:`authenticate`; routes that need no
+        token ignore it."""
+        scheme, _, token = self.request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return
+        try:
+            claims = self.gateway.tokens.verify(token.strip())
+            await self.gateway.sessions.ensure_live(claims["sid"])
+        except ParleyError as exc:
+            self._auth_problem = exc
+            return
+        self.claims = claims
 
     # -- helpers ----------------------------------------------------------
     def authenticate(self) -> str:
-        header = self.request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            raise Unauthenticated("send an access token: Authorization: Bearer <token>")
-        claims = self.gateway.tokens.verify(token.strip())
-        self.user_id = claims["sub"]
+        """The signed-in user's id, or the reason there is none (401, or 503 when
+        sessions cannot be checked)."""
+        if self.claims is None:
+            raise self._auth_problem
+        self.user_id = self.claims["sub"]
         return self.user_id
+
+    def client_ip(self) -> str:
+        """The client's address: Tornado's ``xheaders`` take it from Traefik's
+        X-Real-Ip / X-Forwarded-For, which Traefik sets itself (it drops the ones a
+        client sends, since no forwarded-headers source is trusted)."""
+        return self.request.remote_ip or ""
 
     def body_json(self) -> dict[str, Any]:
         if not self.request.body:
@@ -72,6 +97,8 @@ class BaseHandler(tornado.web.RequestHandler):
         if isinstance(exc, ParleyError):
             self.set_status(exc.status)
             body = exc.to_dict()
+            if isinstance(exc, RateLimited):
+                self.set_header("Retry-After", str(exc.retry_after))
         elif isinstance(exc, tornado.web.HTTPError):
             body = {"code": "http_error", "message": exc.log_message or self._reason}
         else:

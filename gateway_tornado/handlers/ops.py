@@ -26,6 +26,6 @@ class Metrics(BaseHandler):
 class NotFoundHandler(BaseHandler):
     route = "not_found"
 
-    def prepare(self):
-        super().prepare()
+    async def prepare(self):
+        await super().prepare()
         raise NotFound(f"no route {self.request.path}")

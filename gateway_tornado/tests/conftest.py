@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import fakeredis
 import pytest
 from tornado.httpclient import AsyncHTTPClient, HTTPResponse
 from tornado.httpserver import HTTPServer
@@ -14,6 +15,7 @@ from tornado.testing import bind_unused_port
 from gateway_tornado.app import make_app
 from gateway_tornado.context import Gateway
 from gateway_tornado.hub import Hub
+from gateway_tornado.sessions import SessionCheck
 from services.common.config import REPO_ROOT, Config, load_config
 from services.common.tokens import TokenCodec
 
@@ -63,9 +65,16 @@ def tokens() -> TokenCodec:
 
 
 @pytest.fixture
-def gateway(config, rpc, tokens) -> Gateway:
+def revocations():
+    """The Redis in which the gateway looks up ended sessions (auth writes them)."""
+    return fakeredis.FakeAsyncRedis(decode_responses=True)
+
+
+@pytest.fixture
+def gateway(config, rpc, tokens, revocations) -> Gateway:
     return Gateway(name="gateway-test", cfg=config, rpc=rpc,
-                   hub=Hub(config["amqp.uri"], "gateway-test"), tokens=tokens)
+                   hub=Hub(config["amqp.uri"], "gateway-test"), tokens=tokens,
+                   sessions=SessionCheck(revocations))
 
 
 @pytest.fixture

@@ -1,0 +1,99 @@
+"""The WebSocket (gateway_tornado/websocket.py) and ended sessions: a socket cannot
+open with a token of an ended session, and an open one is closed when its session
+ends, at once on auth's `session.revoked` event, or at the latest at its next frame."""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import pytest
+from tornado.websocket import websocket_connect
+
+from services.common.revocation import SESSION_REVOKED, revoked_session_key
+
+
+class StubHub:
+    """The hub without RabbitMQ: subscriptions in memory, events delivered directly."""
+
+    def __init__(self):
+        self.listeners = defaultdict(set)
+
+    async def subscribe(self, key, listener):
+        self.listeners[key].add(listener)
+
+    async def unsubscribe(self, key, listener):
+        self.listeners[key].discard(listener)
+
+    def publish(self, key, event):
+        for listener in list(self.listeners[key]):
+            listener.deliver(key, event)
+
+
+@pytest.fixture
+def hub(gateway, rpc):
+    gateway.hub = StubHub()
+    rpc.answer("channels", "list_for_user", [])
+    rpc.answer("presence", "connect", None)
+    rpc.answer("presence", "disconnect", None)
+    return gateway.hub
+
+
+@pytest.fixture
+def open_socket(base_url, tokens, hub):
+    async def open_socket(user_id="user-1", session_id="session-1"):
+        token = tokens.issue(user_id, session_id)
+        return await websocket_connect(base_url.replace("http", "ws", 1)
+                                       + f"/ws?access_token={token}")
+    return open_socket
+
+
+async def frames_until_closed(ws) -> list[dict]:
+    frames = []
+    while (raw := await ws.read_message()) is not None:
+        frames.append(json.loads(raw))
+    return frames
+
+
+async def test_a_socket_opens_with_a_live_sessions_token(open_socket):
+    ws = await open_socket()
+    hello = json.loads(await ws.read_message())
+    assert (hello["type"], hello["user_id"]) == ("hello", "user-1")
+    ws.close()
+
+
+async def test_a_token_of_an_ended_session_cannot_open_a_socket(open_socket, revocations):
+    await revocations.set(revoked_session_key("session-1"), "logout")
+    ws = await open_socket()
+    assert await frames_until_closed(ws) == []
+    assert (ws.close_code, ws.close_reason) == (4001, "session has ended")
+
+
+async def test_an_open_socket_is_closed_at_its_next_frame_once_its_session_ended(
+        open_socket, revocations, rpc):
+    ws = await open_socket()
+    await ws.read_message()  # hello
+    await revocations.set(revoked_session_key("session-1"), "logout_all")
+    await ws.write_message(json.dumps({"type": "ping", "req_id": 1}))
+    assert await frames_until_closed(ws) == []
+    assert (ws.close_code, ws.close_reason) == (4001, "session has ended")
+
+
+async def test_auths_session_revoked_event_closes_the_socket_at_once(open_socket, hub):
+    ws = await open_socket()
+    await ws.read_message()  # hello
+    hub.publish("user.user-1", {"type": SESSION_REVOKED, "data": {
+        "user_id": "user-1", "session_ids": ["session-0", "session-1"]}})
+    assert await frames_until_closed(ws) == []
+    assert ws.close_code == 4001
+
+
+async def test_the_event_for_another_session_is_neither_acted_on_nor_forwarded(
+        open_socket, hub):
+    ws = await open_socket(session_id="laptop")
+    await ws.read_message()  # hello
+    hub.publish("user.user-1", {"type": SESSION_REVOKED, "data": {
+        "user_id": "user-1", "session_ids": ["phone"]}})
+    await ws.write_message(json.dumps({"type": "ping", "req_id": 2}))
+    reply = json.loads(await ws.read_message())
+    assert (reply["type"], reply["req_id"]) == ("pong", 2)
+    ws.close()
