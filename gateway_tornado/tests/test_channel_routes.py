@@ -3,6 +3,7 @@ channels service, what the gateway refuses itself, how pages and statuses come
 back; and how a socket follows its own joins and departures."""
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -153,7 +154,6 @@ class FakeHub:
 
 
 async def eventually(check):
-    import asyncio
     for _ in range(100):
         if check():
             return True

@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session, aliased
 from services.common.errors import Conflict, InvalidInput
 from services.common.events import Message
 
-from .models import CONVERSATIONS, DM, GROUP_DM, PRIVATE, PUBLIC, AppliedMessage, Channel, Membership
+from .models import (CONVERSATIONS, DM, GROUP_DM, PRIVATE, PUBLIC, AppliedMessage, Channel,
+                     Membership)
 from .paging import decode_cursor, encode_cursor
+from .schemas import normalise_name
 
 
 def now() -> datetime:
@@ -40,7 +42,7 @@ class Store:
         return self.session.scalars(select(Channel).where(Channel.name == name)).one_or_none()
 
     def by_id_or_name(self, id_or_name: str) -> Channel | None:
-        return self.channel(id_or_name) or self.by_name(str(id_or_name).lstrip("#").lower())
+        return self.channel(id_or_name) or self.by_name(normalise_name(str(id_or_name)))
 
     def insert_channel(self, creator: str, name: str, is_private: bool, topic: str = "",
                        purpose: str = "") -> tuple[Channel, bool]:
