@@ -29,11 +29,13 @@ def _stack(command: str) -> int:
 
 @pytest.fixture(scope="session")
 def stack():
-    """The running stack's config; starts the stack for this run if needed."""
-    started_here = False
-    if _stack("status") != 0:
+    """The running stack's config. Starts whatever is not running; stops the stack
+    at the end only if no stack was running when the session began."""
+    from ops.stack import supervisor
+
+    started_here = not supervisor.running()  # stop at the end only what this run started
+    if _stack("status") != 0:  # not running, or some program is not healthy
         assert _stack("up") == 0, "the stack did not come up: see var/log/"
-        started_here = True
     yield get_config()
     if started_here:
         _stack("down")
