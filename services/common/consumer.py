@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaConsumer
 
 from .catalog import CONSUMING_SERVICES
 from .config import get_config
-from .errors import InvalidInput
+from .errors import ParleyError, RateLimited
 from .logging import bind_request_id, configure_logging, get_logger
 from .metrics import EVENTS_CONSUMED, serve_metrics
 from .process import run_until_signalled
@@ -28,9 +28,16 @@ from .rpc_client import AsyncRpcClient
 log = get_logger(__name__)
 
 
+def permanent(error: ParleyError) -> bool:
+    """A refusal that retrying cannot change: bad input, an unknown channel, …
+    (4xx, except being rate limited)."""
+    return 400 <= error.status < 500 and not isinstance(error, RateLimited)
+
+
 async def apply(rpc: AsyncRpcClient, service: str, routes: dict[str, str], record) -> None:
-    """Apply one record, retrying until the service accepts it. Malformed events
-    (the service says InvalidInput, or not JSON) are logged and skipped."""
+    """Apply one record, retrying until the service accepts it. Events the service
+    refuses for good (a 4xx error such as invalid_input or not_found) and records
+    that are not JSON objects are logged and skipped."""
     try:
         event = json.loads(record.value)
     except ValueError:
@@ -46,8 +53,15 @@ async def apply(rpc: AsyncRpcClient, service: str, routes: dict[str, str], recor
                            _context={"request_id": event.get("request_id")})
             EVENTS_CONSUMED.labels(record.topic, f"parley-{service}").inc()
             return
-        except InvalidInput as exc:
-            log.error("event_rejected", topic=record.topic, offset=record.offset, error=str(exc))
+        except ParleyError as exc:
+            if not permanent(exc):
+                log.warning("event_retry", topic=record.topic, offset=record.offset,
+                            error=str(exc))
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            log.error("event_rejected", topic=record.topic, offset=record.offset,
+                      code=exc.code, error=str(exc))
             return
         except Exception as exc:  # service away or failing: never skip, back off
             log.warning("event_retry", topic=record.topic, offset=record.offset, error=str(exc))

@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import pytest
 
 from services.common import consumer
-from services.common.errors import InvalidInput, RpcTimeout, ServiceUnavailable
+from services.common.errors import (InvalidInput, NotFound, RateLimited, RpcTimeout,
+                                   ServiceUnavailable)
 
 ROUTES = {"message.created": "on_message_created"}
 
@@ -84,3 +85,15 @@ async def test_the_backoff_never_exceeds_five_seconds(sleeps):
     await consumer.apply(rpc, "users", ROUTES, record({"type": "message.created"}))
     assert max(sleeps) == 5.0
     assert sleeps[-3:] == [5.0, 5.0, 5.0]
+
+
+async def test_an_event_about_something_that_does_not_exist_is_skipped(sleeps):
+    rpc = ScriptedRpc(NotFound("no such channel"))
+    await consumer.apply(rpc, "users", ROUTES, record({"type": "message.created"}))
+    assert len(rpc.calls) == 1 and sleeps == []
+
+
+async def test_being_rate_limited_is_retried_not_skipped(sleeps):
+    rpc = ScriptedRpc(RateLimited("slow down"), {"ok": 1})
+    await consumer.apply(rpc, "users", ROUTES, record({"type": "message.created"}))
+    assert len(rpc.calls) == 2 and sleeps == [0.2]
