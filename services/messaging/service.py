@@ -46,7 +46,7 @@ class Service(ParleyService):
                          text=text, attachments=attachments or [])
         if data.is_empty():
             raise InvalidInput("a message needs text or an attachment")
-        self._require_member(data.channel_id, actor_id)
+        self._require_poster(data.channel_id, actor_id)
         existing = storage.find_by_client_id(self.db, data.channel_id, data.client_msg_id)
         if existing is None:
             attached = self._attachable_files(actor_id, data.attachments)
@@ -71,7 +71,7 @@ class Service(ParleyService):
     def history(self, actor_id, channel_id, before=None, after=None, limit=50):
         query = validated(HistoryQuery, channel_id=channel_id, before=before, after=after,
                           limit=limit)
-        self._require_member(query.channel_id, actor_id)
+        self.channels.get(actor_id, query.channel_id)  # not_found unless the actor may see it
         docs = storage.history(self.db, query.channel_id, query.before, query.after, query.limit)
         return [_public(doc) for doc in docs]
 
@@ -115,9 +115,13 @@ class Service(ParleyService):
         return {**storage.to_file(doc), "url": url, "expires_in": ttl}
 
     # -- helpers ----------------------------------------------------------
-    def _require_member(self, channel_id, actor_id):
-        if not self.channels.is_member(channel_id, actor_id):
-            raise Forbidden("you are not a member of this channel")
+    def _require_poster(self, channel_id, actor_id):
+        """Members post in channels that are not archived (docs/permissions.md). One
+        RPC when allowed; a refusal says not_found for a channel the actor may not
+        see, so that its existence leaks nowhere."""
+        if not self.channels.can_post(channel_id, actor_id):
+            self.channels.get(actor_id, channel_id)
+            raise Forbidden("only members post, and not in an archived channel")
 
     def _own_file(self, actor_id, file_id):
         doc = storage.get_file(self.db, file_id)

@@ -10,23 +10,39 @@ import mongomock
 import pytest
 from nameko.testing.services import worker_factory
 
+from services.common.errors import NotFound
 from services.messaging import storage
 from services.messaging.service import Service
 
 
 class Channels:
-    """Stands in for the channels service's ``is_member``."""
+    """Stands in for the channels service: membership, visibility and archiving."""
 
     def __init__(self):
         self.memberships: set[tuple[str, str]] = set()
+        self.private: set[str] = set()
+        self.archived: set[str] = set()
         self.asked: list[tuple[str, str]] = []
 
-    def add(self, channel_id: str, *user_ids: str) -> None:
+    def add(self, channel_id: str, *user_ids: str, private: bool = False) -> None:
         self.memberships.update((channel_id, u) for u in user_ids)
+        if private:
+            self.private.add(channel_id)
 
     def is_member(self, channel_id, user_id):
         self.asked.append((channel_id, user_id))
         return (channel_id, user_id) in self.memberships
+
+    def can_post(self, channel_id, user_id):
+        return self.is_member(channel_id, user_id) and channel_id not in self.archived
+
+    def get(self, actor_id, channel_id):
+        self.asked.append((channel_id, actor_id))
+        known = any(c == channel_id for c, _ in self.memberships)
+        if not known or (channel_id in self.private
+                         and (channel_id, actor_id) not in self.memberships):
+            raise NotFound("no such channel")
+        return {"id": channel_id, "is_private": channel_id in self.private}
 
 
 @pytest.fixture
@@ -41,6 +57,7 @@ def channels() -> Channels:
     members = Channels()
     members.add("general", "ada", "bob")
     members.add("random", "ada")
+    members.add("secret", "ada", private=True)
     return members
 
 

@@ -47,9 +47,15 @@ def test_history_of_one_channel_has_none_of_anothers(messaging, sent):
     assert seqs(messaging.history("ada", "random")) == [1]
 
 
-def test_someone_who_is_not_a_member_cannot_read_history(messaging, sent):
-    with pytest.raises(Forbidden):
-        messaging.history("bob", "random")
+def test_anyone_who_may_see_a_public_channel_may_read_its_history(messaging, sent):
+    messaging.send("ada", "random", "c-1", "open to all")
+    assert seqs(messaging.history("bob", "random")) == [1]
+
+
+def test_a_private_channels_history_is_not_found_for_non_members(messaging, sent):
+    messaging.send("ada", "secret", "c-1", "members only")
+    with pytest.raises(NotFound):
+        messaging.history("bob", "secret")
 
 
 @pytest.mark.parametrize("kwargs", [{"limit": 0}, {"limit": 201}, {"before": 0},

@@ -112,6 +112,19 @@ def test_someone_who_is_not_a_member_cannot_send(messaging, mongo):
     assert announced(messaging) == []
 
 
+def test_sending_to_a_private_channel_one_is_not_in_is_not_found(messaging, mongo):
+    with pytest.raises(NotFound):
+        messaging.send("bob", "secret", "c-1", "hello?")
+    assert stored(mongo.messages) == []
+
+
+def test_nobody_posts_in_an_archived_channel(messaging, channels, mongo):
+    channels.archived.add("general")
+    with pytest.raises(Forbidden):
+        messaging.send("ada", "general", "c-1", "hello")
+    assert stored(mongo.messages) == []
+
+
 def test_membership_is_checked_before_a_resend_is_answered(messaging, channels):
     messaging.send("ada", "general", "c-1", "hello")
     channels.memberships.discard(("general", "ada"))
