@@ -20,6 +20,7 @@ from services.common.logging import bind_request_id, get_logger
 from services.common.metrics import WS_CONNECTIONS, WS_FRAMES
 from services.common.revocation import SESSION_REVOKED
 
+from .activity import note_activity
 from .context import Gateway
 
 log = get_logger(__name__)
@@ -61,6 +62,7 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         for channel in await self._rpc("channels", "list_for_user", self.user_id):
             await self._listen(channel_key(channel["id"]))
         await self._rpc("presence", "connect", self.user_id, self.session_id)
+        note_activity(self.gateway, self.user_id)
         self._presence_task = asyncio.create_task(self._refresh_presence())
         self._send({"type": "hello", "session_id": self.session_id, "user_id": self.user_id,
                     "protocol": PROTOCOL_VERSION, "server_time": time.time()})
@@ -187,6 +189,7 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
                 await self._rpc("presence", "connect", self.user_id, self.session_id)
             except ParleyError as exc:
                 log.warning("presence_refresh_failed", error=exc.message)
+            note_activity(self.gateway, self.user_id)  # an open socket is activity
 
     async def _cleanup(self) -> None:
         for key in list(self.keys):

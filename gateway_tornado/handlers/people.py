@@ -3,49 +3,20 @@ and presence (users, presence services). The users service enforces
 docs/permissions.md; these handlers only translate."""
 from __future__ import annotations
 
-import asyncio
 import base64
-import time
 
 from services.common.errors import InvalidInput
-from services.common.logging import get_logger
 
+from ..activity import note_activity
 from .base import BaseHandler
-
-log = get_logger(__name__)
-
-TOUCH_EVERY = 60.0  # seconds: last activity is minute-grained
-_touched: dict[str, float] = {}  # user id -> when this gateway last told users
-_pending: set[asyncio.Task] = set()
-
-
-def should_touch(user_id: str, now: float) -> bool:
-    """At most once a minute per person and gateway (the service also writes at
-    most once a minute, whatever the number of gateways)."""
-    if now - _touched.get(user_id, float("-inf")) < TOUCH_EVERY:
-        return False
-    if len(_touched) > 100_000:
-        _touched.clear()
-    _touched[user_id] = now
-    return True
 
 
 class PeopleHandler(BaseHandler):
     def actor(self) -> str:
-        """The signed-in person; tells the users service they are active (in the
-        background: a slow or failed touch never delays or fails the request)."""
+        """The signed-in person, noted as active (see activity.py)."""
         user_id = self.authenticate()
-        if should_touch(user_id, time.monotonic()):
-            task = asyncio.ensure_future(self._touch(user_id))
-            _pending.add(task)
-            task.add_done_callback(_pending.discard)
+        note_activity(self.gateway, user_id, self.request_id)
         return user_id
-
-    async def _touch(self, user_id: str) -> None:
-        try:
-            await self.rpc("users", "touch", user_id)
-        except Exception as exc:  # noqa: BLE001 - best effort
-            log.warning("touch_failed", user_id=user_id, error=str(exc))
 
     def int_argument(self, name: str, default: int | None = None) -> int | None:
         value = self.get_query_argument(name, None)

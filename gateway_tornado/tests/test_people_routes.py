@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from gateway_tornado import activity
 from gateway_tornado.handlers import people
 from services.common.errors import Forbidden
 
@@ -17,9 +18,9 @@ PROFILE = {"user_id": "user-1", "display_name": "Ada"}
 
 @pytest.fixture(autouse=True)
 def nobody_touched_yet():
-    people._touched.clear()
+    activity._touched.clear()
     yield
-    people._touched.clear()
+    activity._touched.clear()
 
 
 @pytest.fixture
@@ -157,10 +158,10 @@ async def test_a_failing_touch_does_not_fail_the_request(fetch, rpc, bearer):
 
 
 def test_touching_is_throttled_per_person_to_once_a_minute():
-    assert people.should_touch("ada", 1000.0)
-    assert not people.should_touch("ada", 1059.0)
-    assert people.should_touch("bob", 1059.0)
-    assert people.should_touch("ada", 1060.0)
+    assert activity.should_touch("ada", 1000.0)
+    assert not activity.should_touch("ada", 1059.0)
+    assert activity.should_touch("bob", 1059.0)
+    assert activity.should_touch("ada", 1060.0)
 
 
 def test_every_people_route_and_method_is_in_the_openapi_spec(gateway):

@@ -352,3 +352,18 @@ async def test_admin_jobs_run_through_nameko_shell(base_url):
     grace = Person(base_url, email, password=PASSWORD)
     assert (await grace.log_in()).status == 200
     assert (await grace.call("GET", "/me")).body["role"] == "member"
+
+
+async def test_an_open_socket_counts_as_activity(base_url, system):
+    observer = await person(base_url, system)
+    newcomer = await person(base_url, system)  # signed in, no people route called yet
+    assert (await observer.call("GET", f"/users/{newcomer.user_id}")).body["last_active_at"] is None
+    await newcomer.connect()
+    try:
+        async def seen_active():
+            profile = (await observer.call("GET", f"/users/{newcomer.user_id}")).body
+            return profile["last_active_at"] is not None
+
+        await eventually(seen_active)
+    finally:
+        newcomer.close()
