@@ -64,8 +64,12 @@ if [ ! -f "$KAFKA_LIB/kafka_2.13-$kafka_version.jar" ]; then
   command -v mvn >/dev/null || die "mvn not found: install Maven (Debian: maven)"
   step "fetching Apache Kafka $kafka_version jars from Maven Central"
   rm -rf "$KAFKA_LIB.tmp"
-  mvn -q -B -f ops/kafka/pom.xml dependency:copy-dependencies -DincludeScope=runtime \
-      -DoutputDirectory="$KAFKA_LIB.tmp" || die "Maven could not fetch Kafka (no network?)"
+  # Maven's output goes to a log (it is noisy even with -q); shown only on failure.
+  if ! mvn -B -Dstyle.color=never -f ops/kafka/pom.xml dependency:copy-dependencies \
+      -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIB.tmp" > "$BOOT/maven.log" 2>&1; then
+    tail -n 30 "$BOOT/maven.log" >&2
+    die "Maven could not fetch Kafka (no network?): see $BOOT/maven.log"
+  fi
   rm -rf "$KAFKA_LIB"; mv "$KAFKA_LIB.tmp" "$KAFKA_LIB"
 else
   step "Kafka $kafka_version jars present"
