@@ -21,7 +21,7 @@ from .catalog import CONSUMING_SERVICES
 from .config import get_config
 from .errors import ParleyError, RateLimited
 from .logging import bind_request_id, configure_logging, get_logger
-from .metrics import EVENTS_CONSUMED, serve_metrics
+from .metrics import CONSUMER_LAG, EVENTS_CONSUMED, serve_metrics
 from .process import run_until_signalled
 from .rpc_client import AsyncRpcClient
 
@@ -69,6 +69,15 @@ async def apply(rpc: AsyncRpcClient, service: str, routes: dict[str, str], recor
             delay = min(delay * 2, 5.0)
 
 
+async def export_lag(consumer: AIOKafkaConsumer, group: str) -> None:
+    """Per assigned partition: the log end (as of the last fetch) minus our position."""
+    for tp in consumer.assignment():
+        end = consumer.highwater(tp)
+        if end is not None:
+            lag = max(end - await consumer.position(tp), 0)
+            CONSUMER_LAG.labels(tp.topic, str(tp.partition), group).set(lag)
+
+
 async def run(service: str, stop: asyncio.Event) -> None:
     cfg = get_config()
     routes = importlib.import_module(f"services.{service}.consumer").ROUTES
@@ -87,6 +96,7 @@ async def run(service: str, stop: asyncio.Event) -> None:
                     await apply(rpc, service, routes, record)
             if batches:
                 await consumer.commit()
+            await export_lag(consumer, f"parley-{service}")
     finally:
         await consumer.stop()
         await rpc.close()

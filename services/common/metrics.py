@@ -25,6 +25,9 @@ EVENTS_PUBLISHED = Counter("parley_events_published_total", "Events written to K
 EVENTS_CONSUMED = Counter("parley_events_consumed_total", "Events applied by a consumer",
                           ["topic", "group"])
 OUTBOX_BACKLOG = Gauge("parley_outbox_backlog", "Stored messages not yet on Kafka")
+CONSUMER_LAG = Gauge("parley_consumer_lag_records",
+                     "Records on Kafka a consumer group has not applied yet",
+                     ["topic", "partition", "group"])
 
 
 def serve_metrics(port: int, addr: str = "127.0.0.1") -> None:

@@ -118,6 +118,13 @@ async def test_every_process_is_scraped_by_prometheus(stack):
     query = await http("GET", f"{prometheus}/api/v1/query?query=parley_rpc_calls_total")
     assert query.body["data"]["result"], "services export RPC metrics"
 
+    async def consumer_lag_exported():
+        lag = await http("GET", f"{prometheus}/api/v1/query?query=parley_consumer_lag_records")
+        groups = {r["metric"]["group"] for r in lag.body["data"]["result"]}
+        return {"parley-users", "parley-channels"} <= groups
+
+    await eventually(consumer_lag_exported, timeout=30, interval=1)
+
 
 def test_logs_are_structlog_json(stack):
     for name in ("gateway-8101", "messaging-1", "outbox-relay", "users-consumer"):
