@@ -51,7 +51,27 @@ def configure_logging(service: str, instance: str = "", level: str = "INFO") -> 
     for noisy in ("kombu", "amqp", "aiormq", "aio_pika", "aiokafka", "botocore", "urllib3",
                   "tornado.access", "pymongo", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    containers = logging.getLogger("nameko.containers")
+    if not any(isinstance(f, ClientErrorsAreNotFailures) for f in containers.filters):
+        containers.addFilter(ClientErrorsAreNotFailures())
     structlog.contextvars.clear_contextvars()
+
+
+class ClientErrorsAreNotFailures(logging.Filter):
+    """Nameko logs every exception a worker raises as an error with a traceback.
+    A refusal with a 4xx code (bad input, not found, forbidden, ...) is the service
+    working as designed: it becomes one info line without a traceback (it is also
+    counted by outcome in parley_rpc_calls_total)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from .errors import ParleyError  # errors imports nameko; keep logging light
+
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, ParleyError) and exc.status < 500:
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.msg, record.args = "worker refused: %s (%s)", (exc.code, exc.message)
+            record.exc_info = record.exc_text = None
+        return True
 
 
 def bind_request_id(request_id: str | None) -> None:
