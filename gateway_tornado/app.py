@@ -8,6 +8,7 @@ from .handlers import auth, channels, messages, ops, people
 from .websocket import SocketHandler
 
 ID = r"([A-Za-z0-9_-]{1,64})"
+EMOJI = r"([^/]{1,256})"  # URL-encoded; messaging validates it
 
 
 def make_app(gateway: Gateway) -> tornado.web.Application:
@@ -43,6 +44,9 @@ def make_app(gateway: Gateway) -> tornado.web.Application:
         (rf"/api/v1/channels/{ID}/notifications", channels.ChannelNotifications),
         (r"/api/v1/dms", channels.DirectMessages),
         (rf"/api/v1/channels/{ID}/messages", messages.Messages),
+        (rf"/api/v1/channels/{ID}/messages/{ID}", messages.Message),
+        (rf"/api/v1/channels/{ID}/messages/{ID}/pin", messages.MessagePin),
+        (rf"/api/v1/channels/{ID}/messages/{ID}/reactions/{EMOJI}", messages.MessageReaction),
         (rf"/api/v1/channels/{ID}/read", channels.ChannelRead),
         (r"/api/v1/files", messages.Files),
         (rf"/api/v1/files/{ID}", messages.File),

@@ -115,6 +115,22 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         message.pop("duplicate", None)
         return {"type": "ack", "message": message}
 
+    async def _on_edit(self, frame: dict) -> dict:
+        message = await self._rpc("messaging", "edit", self.user_id, frame.get("channel_id", ""),
+                                  frame.get("message_id", ""), frame.get("text", ""))
+        return {"type": "ack", "message": message}
+
+    async def _on_delete(self, frame: dict) -> dict:
+        message = await self._rpc("messaging", "delete", self.user_id,
+                                  frame.get("channel_id", ""), frame.get("message_id", ""))
+        return {"type": "ack", "message": message}
+
+    async def _on_react(self, frame: dict) -> dict:
+        message = await self._rpc("messaging", "react", self.user_id,
+                                  frame.get("channel_id", ""), frame.get("message_id", ""),
+                                  frame.get("emoji", ""), frame.get("remove") is not True)
+        return {"type": "ack", "message": message}
+
     # -- events from the hub ----------------------------------------------
     def deliver(self, routing_key: str, event: dict[str, Any]) -> None:
         if event.get("type") == SESSION_REVOKED:  # for the gateway, not the client
@@ -203,4 +219,7 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
 _HANDLERS = {
     "ping": SocketHandler._on_ping,
     "send": SocketHandler._on_send,
+    "edit": SocketHandler._on_edit,
+    "delete": SocketHandler._on_delete,
+    "react": SocketHandler._on_react,
 }

@@ -13,7 +13,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MESSAGE_CREATED = "message.created"
-TOPICS = (MESSAGE_CREATED,)
+MESSAGE_UPDATED = "message.updated"    # edited, pinned or unpinned
+MESSAGE_DELETED = "message.deleted"    # now a tombstone
+REACTION_ADDED = "reaction.added"
+REACTION_REMOVED = "reaction.removed"
+# One Kafka topic per event type, each keyed by channel id.
+TOPICS = (MESSAGE_CREATED, MESSAGE_UPDATED, MESSAGE_DELETED, REACTION_ADDED, REACTION_REMOVED)
 
 # Real-time bus (RabbitMQ topic exchange): routing keys say who should hear an event.
 REALTIME_EXCHANGE = "parley.realtime"
@@ -44,8 +49,16 @@ class Message(BaseModel):
     text: str
     created_at: datetime
     attachments: list[dict[str, Any]] = Field(default_factory=list)
-    # user ids mentioned with @, plus "channel" or "here" for @channel / @here
+    # user ids mentioned with <@id> (members only), plus "channel" / "here"
     mentions: list[str] = Field(default_factory=list)
+    links: list[str] = Field(default_factory=list)   # http(s) URLs in the text
+    edited_at: datetime | None = None
+    deleted_at: datetime | None = None                # a tombstone: text and files gone
+    pinned: bool = False
+    pinned_by: str | None = None
+    pinned_at: datetime | None = None
+    # one entry per emoji, in the order first used: {"emoji", "count", "user_ids"}
+    reactions: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class Event(BaseModel):
@@ -68,9 +81,16 @@ class Event(BaseModel):
         return cls.model_validate_json(raw)
 
 
-class MessageCreated(Event):
-    type: Literal["message.created"] = MESSAGE_CREATED
-    data: dict[str, Any]
+class ChannelEvent(Event):
+    """An event about one channel: on Kafka it is keyed by the channel id."""
+
+    @property
+    def key(self) -> bytes:
+        return self.data["channel_id"].encode()
+
+
+class MessageEvent(ChannelEvent):
+    """An event whose ``data`` is a message."""
 
     @field_validator("data")
     @classmethod
@@ -78,16 +98,37 @@ class MessageCreated(Event):
         Message.model_validate(data)  # a malformed event fails here, as a whole
         return data
 
+    @property
+    def message(self) -> Message:
+        return Message.model_validate(self.data)
+
+
+class MessageCreated(MessageEvent):
+    type: Literal["message.created"] = MESSAGE_CREATED
+    data: dict[str, Any]
+
     @classmethod
     def of(cls, message: Message, request_id: str | None = None) -> "MessageCreated":
         # The event id is the message id: replays of the same message are one event.
         return cls(event_id=message.id, data=message.model_dump(mode="json"),
                    occurred_at=message.created_at, request_id=request_id)
 
-    @property
-    def message(self) -> Message:
-        return Message.model_validate(self.data)
 
-    @property
-    def key(self) -> bytes:
-        return self.data["channel_id"].encode()
+class MessageChanged(MessageEvent):
+    """``message.updated`` / ``message.deleted`` (v1): ``data`` is the message as it
+    is after the change. Each change is its own event with its own id."""
+
+
+class ReactionChanged(ChannelEvent):
+    """``reaction.added`` / ``reaction.removed`` (v1): ``data`` is
+    ``{"channel_id", "message_id", "user_id", "emoji", "message"}``, the message
+    as it is after the change (its ``reactions`` carry the counts)."""
+
+    @field_validator("data")
+    @classmethod
+    def _data_is_a_reaction(cls, data: dict[str, Any]) -> dict[str, Any]:
+        for name in ("channel_id", "message_id", "user_id", "emoji"):
+            if not isinstance(data.get(name), str):
+                raise ValueError(f"{name} must be a string")
+        Message.model_validate(data.get("message"))
+        return data

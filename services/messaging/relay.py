@@ -6,11 +6,18 @@ this process publishes those in order, keyed by channel id, with an idempotent
 producer (acks=all), and only then marks them published. A crash between the two
 steps publishes a message twice; every consumer is idempotent by message id.
 Run one relay: two would both work but could interleave a channel's order.
+
+Later changes of a message (``message.updated``, ``message.deleted``,
+``reaction.added``, ``reaction.removed``) are documents of ``message_changes``
+holding their event with ``published: false`` (storage.claim_change); the relay
+produces each to the topic named by its type, then marks it published. Each
+change's event id is its own: consumers dedupe by event id.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 
 from aiokafka import AIOKafkaProducer
@@ -47,6 +54,27 @@ async def relay_once(db, producer) -> int:
     return len(docs)
 
 
+async def relay_changes_once(db, producer) -> int:
+    """Produce the events of up to BATCH changes, in the order they were made, to
+    the topic named by each event's type, then mark them published."""
+    docs = await asyncio.to_thread(storage.pending_changes, db, BATCH)
+    if not docs:
+        return 0
+    sends, types = [], []
+    for doc in docs:
+        event = json.loads(doc["event"])
+        request_id = event.get("request_id")
+        headers = [("request_id", request_id.encode())] if request_id else None
+        sends.append(await producer.send(event["type"], doc["event"].encode(),
+                                         key=doc["channel_id"].encode(), headers=headers))
+        types.append(event["type"])
+    await asyncio.gather(*sends)
+    await asyncio.to_thread(storage.mark_changes_published, db, [doc["_id"] for doc in docs])
+    for kind in types:
+        EVENTS_PUBLISHED.labels(kind).inc()
+    return len(docs)
+
+
 async def run(stop: asyncio.Event) -> None:
     cfg = get_config()
     db = mongo_database()
@@ -60,6 +88,7 @@ async def run(stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 moved = await relay_once(db, producer)
+                moved += await relay_changes_once(db, producer)
                 if loop.time() - measured_at >= BACKLOG_EVERY:
                     OUTBOX_BACKLOG.set(await asyncio.to_thread(storage.count_unpublished, db))
                     measured_at = loop.time()

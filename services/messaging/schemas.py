@@ -1,7 +1,11 @@
 """Validated inputs of the messaging service."""
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+import re
+import unicodedata
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 MAX_TEXT = 40_000  # Slack's limit
 
@@ -20,7 +24,52 @@ class HistoryQuery(BaseModel):
     channel_id: str = Field(min_length=1, max_length=64)
     before: int | None = Field(default=None, ge=1)
     after: int | None = Field(default=None, ge=0)
+    around: int | None = Field(default=None, ge=1)
     limit: int = Field(default=50, ge=1, le=200)
+    order: Literal["oldest", "newest"] = "oldest"
+
+    @model_validator(mode="after")
+    def _one_anchor(self):
+        if sum(x is not None for x in (self.before, self.after, self.around)) > 1:
+            raise ValueError("give at most one of before, after, around")
+        return self
+
+
+class MessageRef(BaseModel):
+    channel_id: str = Field(min_length=1, max_length=64)
+    message_id: str = Field(pattern=r"^[0-9a-f]{24}$")
+
+
+class Edit(MessageRef):
+    text: str = Field(max_length=MAX_TEXT)
+
+
+MAX_EMOJI = 64            # characters of a short name; a unicode emoji is at most 16
+MAX_DISTINCT_REACTIONS = 50
+_SHORT_NAME = re.compile(r"^[a-z0-9_+-]{1,64}$")
+_EMOJI_CATEGORIES = {"So", "Sk", "Mn", "Me", "Cf"}
+
+
+class Reaction(MessageRef):
+    """An emoji: a short name (``thumbsup``, ``+1``; colons around it are
+    dropped) or one unicode emoji (with its modifiers and joiners)."""
+
+    emoji: str = Field(min_length=1, max_length=MAX_EMOJI + 2)
+
+    @field_validator("emoji")
+    @classmethod
+    def _an_emoji(cls, value: str) -> str:
+        if value.isascii():
+            name = value[1:-1] if len(value) > 2 and value[0] == value[-1] == ":" else value
+            if not _SHORT_NAME.match(name):
+                raise ValueError("an emoji is a short name of a-z, 0-9, _, + and -")
+            return name
+        if len(value) > 16 or not all(
+                unicodedata.category(c) in _EMOJI_CATEGORIES or c in "0123456789#*"
+                for c in value) or not any(unicodedata.category(c) == "So" or c == "\u20e3"
+                                                 for c in value):
+            raise ValueError("not an emoji")
+        return value
 
 
 class NewUpload(BaseModel):

@@ -9,15 +9,20 @@ from nameko.rpc import rpc
 from services.common.config import get_config
 from services.common.dependencies import (MongoDatabase, RealtimeBus, RequestId, S3Storage,
                                          TimedRpcProxy)
-from services.common.errors import Forbidden, InvalidInput, NotFound
-from services.common.events import Message, MessageCreated, channel_key
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.common.events import (MESSAGE_DELETED, MESSAGE_UPDATED, REACTION_ADDED,
+                                    REACTION_REMOVED, Event, Message, MessageChanged,
+                                    MessageCreated, ReactionChanged, channel_key)
 from services.common.metrics import MESSAGES_SENT
 from services.common.service_base import ParleyService
 from services.common.stores import mongo_database
 from services.common.validation import validated
 
-from . import storage
-from .schemas import HistoryQuery, NewMessage, NewUpload
+from . import changes, storage, text as parse
+from .schemas import Edit, HistoryQuery, MessageRef, NewMessage, NewUpload, Reaction
+
+MAX_CHANGE_ATTEMPTS = 20  # optimistic retries when writers race on one message
+ADMIN_ROLES = ("owner", "admin")
 
 
 class Indexes(DependencyProvider):
@@ -35,6 +40,7 @@ class Service(ParleyService):
     files = S3Storage()
     realtime = RealtimeBus()
     channels = TimedRpcProxy("channels")
+    users = TimedRpcProxy("users")
     request_id = RequestId()
 
     @rpc
@@ -52,11 +58,11 @@ class Service(ParleyService):
             attached = self._attachable_files(actor_id, data.attachments)
             doc, created = storage.insert_message(
                 self.db, data.channel_id, actor_id, data.client_msg_id, data.text, attached,
-                request_id=self.request_id)
+                request_id=self.request_id, **self._parsed(data.channel_id, data.text))
             if created:
                 MESSAGES_SENT.inc()
         else:
-            doc, created = existing, False
+            doc, created = storage.with_changes(self.db, [existing])[0], False
         # Share the stored message's files with its channel on every attempt
         # ($addToSet: idempotent), so a crash right after the insert is healed
         # by the client's resend.
@@ -68,12 +74,75 @@ class Service(ParleyService):
         return {**message.model_dump(mode="json"), "duplicate": not created}
 
     @rpc
-    def history(self, actor_id, channel_id, before=None, after=None, limit=50):
+    def history(self, actor_id, channel_id, before=None, after=None, limit=50, around=None,
+                order="oldest"):
+        """A page of messages; ``order="newest"`` lists the same page newest first."""
         query = validated(HistoryQuery, channel_id=channel_id, before=before, after=after,
-                          limit=limit)
+                          limit=limit, around=around, order=order)
         self.channels.get(actor_id, query.channel_id)  # not_found unless the actor may see it
-        docs = storage.history(self.db, query.channel_id, query.before, query.after, query.limit)
-        return [_public(doc) for doc in docs]
+        if query.around is not None:
+            docs = storage.around(self.db, query.channel_id, query.around, query.limit)
+        else:
+            docs = storage.history(self.db, query.channel_id, query.before, query.after,
+                                   query.limit)
+        page = [_public(doc) for doc in docs]
+        return page[::-1] if query.order == "newest" else page
+
+    @rpc
+    def get(self, actor_id, channel_id, message_id):
+        """One message, for whoever may see its channel."""
+        ref = validated(MessageRef, channel_id=channel_id, message_id=message_id)
+        self.channels.get(actor_id, ref.channel_id)
+        return _public(self._message(ref))
+
+    @rpc
+    def edit(self, actor_id, channel_id, message_id, text):
+        """The author changes the text (mentions and links parsed again); the
+        same text again changes nothing."""
+        data = validated(Edit, channel_id=channel_id, message_id=message_id, text=text)
+        self._require_poster(data.channel_id, actor_id)
+        doc = self._message(data)
+        if doc["sender_id"] != actor_id:
+            raise Forbidden("only its author edits a message")
+        parsed = self._parsed(data.channel_id, data.text)
+        return self._change(data, MESSAGE_UPDATED, lambda d: changes.edit(
+            d, data.text, parsed["mentions"], parsed["links"], storage._now()))
+
+    @rpc
+    def delete(self, actor_id, channel_id, message_id):
+        """Leave a tombstone: text, files, reactions and pin gone, ``deleted_at``
+        set. The author, or an owner or admin who can see the channel."""
+        ref = validated(MessageRef, channel_id=channel_id, message_id=message_id)
+        channel = self.channels.get(actor_id, ref.channel_id)  # not_found if invisible
+        doc = self._message(ref)
+        if doc["sender_id"] != actor_id and \
+                self.users.access(actor_id).get("role") not in ADMIN_ROLES:
+            raise Forbidden("only its author, owners and admins delete a message")
+        if channel.get("archived_at") and doc.get("deleted_at") is None:
+            raise Forbidden("an archived channel is read-only")
+        return self._change(ref, MESSAGE_DELETED, lambda d: changes.delete(d, storage._now()))
+
+    @rpc
+    def pin(self, actor_id, channel_id, message_id, pinned=True):
+        """Members pin and unpin (``pinned=False``); a repeat changes nothing."""
+        ref = validated(MessageRef, channel_id=channel_id, message_id=message_id)
+        self._require_poster(ref.channel_id, actor_id)
+        return self._change(ref, MESSAGE_UPDATED, lambda d: changes.pin(
+            d, actor_id, bool(pinned), storage._now()))
+
+    @rpc
+    def react(self, actor_id, channel_id, message_id, emoji, add=True):
+        """Add (or with ``add=False`` remove) the actor's reaction; one per person
+        per emoji, so a repeat changes nothing."""
+        data = validated(Reaction, channel_id=channel_id, message_id=message_id, emoji=emoji)
+        self._require_poster(data.channel_id, actor_id)
+        kind = REACTION_ADDED if add else REACTION_REMOVED
+
+        def event_data(message):
+            return {"channel_id": data.channel_id, "message_id": data.message_id,
+                    "user_id": actor_id, "emoji": data.emoji, "message": message}
+        return self._change(data, kind, lambda d: changes.react(d, actor_id, data.emoji,
+                                                                bool(add)), event_data)
 
     @rpc
     def begin_upload(self, actor_id, filename, content_type, size):
@@ -115,6 +184,34 @@ class Service(ParleyService):
         return {**storage.to_file(doc), "url": url, "expires_in": ttl}
 
     # -- helpers ----------------------------------------------------------
+    def _message(self, ref):
+        doc = storage.get_message(self.db, ref.message_id)
+        if doc is None or doc["channel_id"] != ref.channel_id:
+            raise NotFound("no such message")
+        return doc
+
+    def _parsed(self, channel_id, text) -> dict:
+        return {"mentions": parse.mentions(text, lambda: self.channels.member_ids(channel_id)),
+                "links": parse.links(text)}
+
+    def _change(self, ref, kind, decide, event_data=None) -> dict:
+        """Read, decide, write the change and its event atomically (retrying when
+        another writer changed the message in between), then announce it. A
+        change that is already there returns the message as it is."""
+        for _ in range(MAX_CHANGE_ATTEMPTS):
+            doc = self._message(ref)
+            fields = decide(doc)
+            if fields is None:
+                return _public(doc)
+            after = {**doc, **fields}
+            message = _public(after)
+            event = _EVENTS[kind](type=kind, request_id=self.request_id,
+                                  data=event_data(message) if event_data else message)
+            if storage.claim_change(self.db, doc, fields, event.model_dump_json()) is not None:
+                self.realtime(channel_key(ref.channel_id), event)
+                return message
+        raise Conflict("the message is changing too fast; try again")
+
     def _require_poster(self, channel_id, actor_id):
         """Members post in channels that are not archived (docs/permissions.md). One
         RPC when allowed; a refusal says not_found for a channel the actor may not
@@ -142,3 +239,9 @@ class Service(ParleyService):
 def _public(doc) -> dict:
     """A stored message as clients see it (the same shape as in events)."""
     return Message.model_validate(storage.to_message(doc)).model_dump(mode="json")
+
+
+_EVENTS: dict[str, type[Event]] = {MESSAGE_UPDATED: MessageChanged,
+                                   MESSAGE_DELETED: MessageChanged,
+                                   REACTION_ADDED: ReactionChanged,
+                                   REACTION_REMOVED: ReactionChanged}

@@ -33,6 +33,9 @@ class Channels:
         self.asked.append((channel_id, user_id))
         return (channel_id, user_id) in self.memberships
 
+    def member_ids(self, channel_id):
+        return sorted(u for c, u in self.memberships if c == channel_id)
+
     def can_post(self, channel_id, user_id):
         return self.is_member(channel_id, user_id) and channel_id not in self.archived
 
@@ -42,7 +45,19 @@ class Channels:
         if not known or (channel_id in self.private
                          and (channel_id, actor_id) not in self.memberships):
             raise NotFound("no such channel")
-        return {"id": channel_id, "is_private": channel_id in self.private}
+        return {"id": channel_id, "is_private": channel_id in self.private,
+                "archived_at": "2026-01-01T00:00:00+00:00" if channel_id in self.archived
+                else None}
+
+
+class Users:
+    """Stands in for the users service: roles (everyone is a member unless set)."""
+
+    def __init__(self):
+        self.roles: dict[str, str] = {}
+
+    def access(self, user_id):
+        return {"user_id": user_id, "role": self.roles.get(user_id, "member"), "active": True}
 
 
 @pytest.fixture
@@ -62,9 +77,15 @@ def channels() -> Channels:
 
 
 @pytest.fixture
-def messaging(mongo, channels):
+def users() -> Users:
+    return Users()
+
+
+@pytest.fixture
+def messaging(mongo, channels, users):
     """The worker; ``messaging.realtime`` (a mock) records what was announced."""
-    return worker_factory(Service, db=mongo, channels=channels, request_id="req-1")
+    return worker_factory(Service, db=mongo, channels=channels, users=users,
+                          request_id="req-1")
 
 
 @pytest.fixture

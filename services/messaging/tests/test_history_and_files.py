@@ -58,8 +58,28 @@ def test_a_private_channels_history_is_not_found_for_non_members(messaging, sent
         messaging.history("bob", "secret")
 
 
+def test_history_around_a_seq_is_centred_on_it(messaging, sent):
+    assert seqs(messaging.history("bob", "general", around=3, limit=3)) == [2, 3, 4]
+    assert seqs(messaging.history("bob", "general", around=1, limit=3)) == [1, 2, 3]
+
+
+def test_history_newest_first_is_the_same_page_reversed(messaging, sent):
+    assert seqs(messaging.history("bob", "general", limit=2, order="newest")) == [5, 4]
+    assert seqs(messaging.history("bob", "general", before=3, order="newest")) == [2, 1]
+
+
+def test_one_message_by_id_for_those_who_see_the_channel(messaging, sent):
+    assert messaging.get("bob", "general", sent[1]["id"])["seq"] == 2
+    secret = messaging.send("ada", "secret", "c-1", "members only")
+    with pytest.raises(NotFound):
+        messaging.get("bob", "secret", secret["id"])
+    with pytest.raises(NotFound):
+        messaging.get("ada", "random", sent[1]["id"])
+
+
 @pytest.mark.parametrize("kwargs", [{"limit": 0}, {"limit": 201}, {"before": 0},
-                                    {"after": -1}, {"limit": "many"}])
+                                    {"after": -1}, {"limit": "many"}, {"around": 0},
+                                    {"before": 3, "after": 1}, {"order": "sideways"}])
 def test_history_refuses_out_of_range_paging(messaging, channels, kwargs):
     with pytest.raises(InvalidInput):
         messaging.history("ada", "general", **kwargs)
