@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from services.common.events import TOPICS
+
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
 DASHBOARD = REPO / "ops" / "grafana" / "dashboards" / "parley-overview.json"
@@ -259,7 +261,7 @@ def test_one_shot_initialisers_gate_migrations(model):
         assert depends[init]["condition"] == "service_completed_successfully"
         assert model["services"][init]["restart"] == "no"
     kafka_init = model["services"]["kafka-init"]["environment"]
-    assert kafka_init["KAFKA_TOPICS"] == "message.created"
+    assert kafka_init["KAFKA_TOPICS"].split() == list(TOPICS)  # every event type
     assert kafka_init["KAFKA_TOPIC_PARTITIONS"] == "6"
 
 
