@@ -4,7 +4,7 @@ from __future__ import annotations
 import tornado.web
 
 from .context import Gateway
-from .handlers import auth, channels, messages, ops, people
+from .handlers import auth, channels, messages, ops, people, search
 from .websocket import SocketHandler
 
 ID = r"([A-Za-z0-9_-]{1,64})"
@@ -51,6 +51,7 @@ def make_app(gateway: Gateway) -> tornado.web.Application:
         (r"/api/v1/files", messages.Files),
         (rf"/api/v1/files/{ID}", messages.File),
         (r"/api/v1/presence", people.Presence),
+        (r"/api/v1/search", search.Search),
     ]
     ping = float(gateway.cfg["gateway.ping_interval"])
     return tornado.web.Application(

@@ -37,6 +37,19 @@ def _chown_postgres(path: Path) -> None:
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
+def _reload_prometheus() -> None:
+    """Prometheus rereads its config on SIGHUP; tell a running one (if any)."""
+    import xmlrpc.client
+
+    from . import supervisor
+    if not supervisor.running():
+        return
+    try:
+        supervisor.server().supervisor.signalProcess("prometheus", "HUP")
+    except xmlrpc.client.Fault:
+        pass   # not started yet: it reads the new file when it starts
+
+
 def prepare_all() -> None:
     """Render every config file and initialise data dirs that need it (idempotent)."""
     cfg = get_config()
@@ -106,7 +119,12 @@ def prepare_all() -> None:
     prom = yaml.safe_load((paths.REPO / "ops" / "prometheus" / "prometheus.yml").read_text())
     prom["scrape_configs"] = scrape
     prom["rule_files"] = [str(paths.REPO / "ops" / "prometheus" / "rules" / "*.yml")]
-    _write(paths.etc("prometheus") / "prometheus.yml", yaml.safe_dump(prom, sort_keys=False))
+    prom_path = paths.etc("prometheus") / "prometheus.yml"
+    rendered = yaml.safe_dump(prom, sort_keys=False)
+    changed = not prom_path.exists() or prom_path.read_text() != rendered
+    _write(prom_path, rendered)
+    if changed:
+        _reload_prometheus()   # a new process to scrape (a service added to the catalog)
 
     # Traefik: static config; the dynamic file is the gateways' (gateway_tornado/discovery.py).
     dynamic = paths.var() / "traefik" / "dynamic"

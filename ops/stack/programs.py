@@ -151,9 +151,9 @@ def metrics_targets() -> dict[str, list[str]]:
         "seaweedfs": [f"{host}:{cfg['s3.metrics_port']}"],
         "prometheus": [f"{host}:{cfg['prometheus.port']}"],
         "gateway": [f"{host}:{port}" for port in cfg["gateway.instances"]],
-        "events": [f"{host}:{cfg[f'events.{name}']}" for name in
-                   ("relay_metrics_port", "users_consumer_metrics_port",
-                    "channels_consumer_metrics_port")],
+        "events": [f"{host}:{cfg['events.relay_metrics_port']}"] + [
+            f"{host}:{cfg[f'events.{name}_consumer_metrics_port']}"
+            for name in CONSUMING_SERVICES],
     }
     for service in SERVICES:
         jobs[service] = [f"{host}:{cfg['services.metrics_base'][service] + i}"

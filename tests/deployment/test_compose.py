@@ -25,7 +25,8 @@ DASHBOARD = REPO / "ops" / "grafana" / "dashboards" / "parley-overview.json"
 PROMETHEUS_CONFIG = REPO / "ops" / "compose" / "prometheus.yml"
 DASHBOARD_PROVIDER = REPO / "ops" / "grafana" / "provisioning" / "dashboards" / "parley.yml"
 
-NAMEKO_SERVICES = ("auth", "users", "channels", "messaging", "presence", "notifications")
+NAMEKO_SERVICES = ("auth", "users", "channels", "messaging", "presence", "notifications",
+                   "search")
 # Every Parley role and the command that selects it in the shared image.
 PARLEY_ROLES = {
     "migrate": ["parley-migrate"],
@@ -33,9 +34,10 @@ PARLEY_ROLES = {
     **{name: ["parley-service", name] for name in NAMEKO_SERVICES},
     "users-consumer": ["parley-consumer", "users"],
     "channels-consumer": ["parley-consumer", "channels"],
+    "search-consumer": ["parley-consumer", "search"],
     "outbox-relay": ["parley-outbox-relay"],
 }
-EVENT_PROCESSES = ("users-consumer", "channels-consumer", "outbox-relay")
+EVENT_PROCESSES = ("users-consumer", "channels-consumer", "search-consumer", "outbox-relay")
 INFRASTRUCTURE = ("traefik", "rabbitmq", "postgres", "mongo", "redis", "kafka", "s3",
                   "prometheus", "grafana")
 METRIC_NAMES = (
@@ -267,7 +269,8 @@ def test_one_shot_initialisers_gate_migrations(model):
 
 def test_postgres_creates_every_service_database():
     sql = "\n".join(p.read_text() for p in (REPO / "ops/compose/postgres-init").iterdir())
-    for name in ("parley_auth", "parley_users", "parley_channels", "parley_notifications"):
+    for name in ("parley_auth", "parley_users", "parley_channels", "parley_notifications",
+                 "parley_search"):
         assert re.search(rf"CREATE DATABASE {name};", sql), name
 
 

@@ -6,6 +6,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
@@ -109,6 +110,12 @@ class Person:
         if login.status == 200:
             self.user_id, self.token = login.body["user_id"], login.body["access_token"]
         return login
+
+    async def search(self, q: str = "", **filters) -> Response:
+        """GET /search: ``filters`` are its query arguments (``from_`` for ``from``)."""
+        args = {"q": q, **{k.rstrip("_"): v for k, v in filters.items() if v is not None}}
+        args = {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in args.items()}
+        return await self.call("GET", f"/search?{urlencode(args)}")
 
 
 def unique_email(prefix: str) -> str:

@@ -6,3 +6,4 @@ CREATE DATABASE parley_auth;
 CREATE DATABASE parley_users;
 CREATE DATABASE parley_channels;
 CREATE DATABASE parley_notifications;
+CREATE DATABASE parley_search;
