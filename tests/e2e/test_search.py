@@ -44,8 +44,10 @@ async def found(searcher: Person, q: str, count: int, **filters) -> list[dict]:
     async def probe():
         answer = await searcher.search(q, **filters)
         assert answer.status == 200, answer.body
-        return answer.body["results"] if len(answer.body["results"]) == count else None
-    return await eventually(probe, timeout=20)
+        results = answer.body["results"]
+        return (results,) if len(results) == count else None
+    [results] = await eventually(probe, timeout=20)
+    return results
 
 
 async def ids(searcher: Person, q: str, **filters) -> list[str]:
@@ -227,3 +229,22 @@ async def test_a_replayed_event_changes_nothing(base_url, stack):
     [after] = await found(ann, t, 1)
     assert after == before
     assert await ids(ann, f"forged {t}") == []
+
+
+async def test_edits_and_deletions_reach_the_index(base_url):
+    ann = await person(base_url, "ann")
+    channel = await new_channel(ann)
+    t = tag()
+    message = await send(ann, channel, f"{t} original wording")
+    await found(ann, f"original {t}", 1)
+
+    edited = await ann.call("PATCH", f"/channels/{channel}/messages/{message['id']}",
+                            {"text": f"{t} corrected wording"})
+    assert edited.status == 200, edited.body
+    [result] = await found(ann, f"corrected {t}", 1)
+    assert result["id"] == message["id"] and result["edited_at"]
+    assert await ids(ann, f"original {t}") == []
+
+    deleted = await ann.call("DELETE", f"/channels/{channel}/messages/{message['id']}")
+    assert deleted.status == 200, deleted.body
+    await found(ann, t, 0)
