@@ -111,7 +111,9 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
     async def _on_send(self, frame: dict) -> dict:
         message = await self._rpc("messaging", "send", self.user_id, frame.get("channel_id", ""),
                                   frame.get("client_msg_id", ""), frame.get("text", ""),
-                                  frame.get("attachments") or [])
+                                  frame.get("attachments") or [],
+                                  frame.get("thread_parent_id"),
+                                  frame.get("also_to_channel") is True)
         message.pop("duplicate", None)
         return {"type": "ack", "message": message}
 

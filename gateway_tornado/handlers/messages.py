@@ -30,8 +30,29 @@ class Messages(BaseHandler):
         body = self.body_json()
         message = await self.rpc("messaging", "send", actor, channel_id,
                                  body.get("client_msg_id", ""), body.get("text", ""),
-                                 body.get("attachments") or [])
+                                 body.get("attachments") or [],
+                                 thread_parent_id=body.get("thread_parent_id"),
+                                 also_to_channel=body.get("also_to_channel") is True)
         self.send_json(message, status=200 if message.pop("duplicate") else 201)
+
+
+class MessageReplies(BaseHandler):
+    """A thread: its replies, oldest first (reply by POSTing to the channel's
+    messages with ``thread_parent_id``)."""
+
+    route = "channel.message.replies"
+
+    async def get(self, channel_id, message_id):
+        actor = self.authenticate()
+        query = {}
+        for name in ("after", "limit"):
+            value = self.get_query_argument(name, None)
+            if value is not None:
+                if not value.isdigit():
+                    raise InvalidInput(f"{name} must be a non-negative integer")
+                query[name] = int(value)
+        self.send_json(await self.rpc("messaging", "thread", actor, channel_id, message_id,
+                                      **query))
 
 
 class Message(BaseHandler):

@@ -59,6 +59,12 @@ class Message(BaseModel):
     pinned_at: datetime | None = None
     # one entry per emoji, in the order first used: {"emoji", "count", "user_ids"}
     reactions: list[dict[str, Any]] = Field(default_factory=list)
+    # threads: a reply names its parent; a parent counts its replies
+    thread_parent_id: str | None = None
+    also_to_channel: bool = False
+    reply_count: int = 0
+    last_reply_at: datetime | None = None
+    participants: list[str] = Field(default_factory=list)
 
 
 class Event(BaseModel):

@@ -42,6 +42,13 @@ def pin(doc, actor_id: str, pinned: bool, at: datetime) -> dict | None:
     return {"pinned": False, "pinned_by": None, "pinned_at": None}
 
 
+def count_replies(doc, summary: dict) -> dict | None:
+    """Bring a thread parent's summary up to date (None: it already is)."""
+    current = {k: doc.get(k, default) for k, default in
+               (("reply_count", 0), ("last_reply_at", None), ("participants", []))}
+    return None if current == summary else dict(summary)
+
+
 def react(doc, actor_id: str, emoji: str, add: bool) -> dict | None:
     _alive(doc)
     keys = list(doc.get("reactions", []))

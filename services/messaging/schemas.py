@@ -15,6 +15,8 @@ class NewMessage(BaseModel):
     client_msg_id: str = Field(min_length=1, max_length=64)
     text: str = Field(default="", max_length=MAX_TEXT)
     attachments: list[str] = Field(default_factory=list, max_length=10)
+    thread_parent_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{24}$")
+    also_to_channel: bool = False   # a thread reply shown in the channel too
 
     def is_empty(self) -> bool:
         return not self.text.strip() and not self.attachments
@@ -38,6 +40,11 @@ class HistoryQuery(BaseModel):
 class MessageRef(BaseModel):
     channel_id: str = Field(min_length=1, max_length=64)
     message_id: str = Field(pattern=r"^[0-9a-f]{24}$")
+
+
+class ThreadQuery(MessageRef):
+    after: int | None = Field(default=None, ge=0)
+    limit: int = Field(default=50, ge=1, le=200)
 
 
 class Edit(MessageRef):

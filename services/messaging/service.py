@@ -19,7 +19,8 @@ from services.common.stores import mongo_database
 from services.common.validation import validated
 
 from . import changes, storage, text as parse
-from .schemas import Edit, HistoryQuery, MessageRef, NewMessage, NewUpload, Reaction
+from .schemas import (Edit, HistoryQuery, MessageRef, NewMessage, NewUpload, Reaction,
+                      ThreadQuery)
 
 MAX_CHANGE_ATTEMPTS = 20  # optimistic retries when writers race on one message
 ADMIN_ROLES = ("owner", "admin")
@@ -44,21 +45,28 @@ class Service(ParleyService):
     request_id = RequestId()
 
     @rpc
-    def send(self, actor_id, channel_id, client_msg_id, text="", attachments=None):
+    def send(self, actor_id, channel_id, client_msg_id, text="", attachments=None,
+             thread_parent_id=None, also_to_channel=False):
         """Store a message once per client id and announce it. A retry with the
         same client id returns the original and announces it again (clients
-        dedupe by id), so a crash between store and announce loses nothing."""
+        dedupe by id), so a crash between store and announce loses nothing.
+        With ``thread_parent_id`` it is a reply in that message's thread."""
         data = validated(NewMessage, channel_id=channel_id, client_msg_id=client_msg_id,
-                         text=text, attachments=attachments or [])
+                         text=text, attachments=attachments or [],
+                         thread_parent_id=thread_parent_id, also_to_channel=also_to_channel)
         if data.is_empty():
             raise InvalidInput("a message needs text or an attachment")
         self._require_poster(data.channel_id, actor_id)
         existing = storage.find_by_client_id(self.db, data.channel_id, data.client_msg_id)
         if existing is None:
+            if data.thread_parent_id:
+                self._thread_parent(data.channel_id, data.thread_parent_id)
             attached = self._attachable_files(actor_id, data.attachments)
             doc, created = storage.insert_message(
                 self.db, data.channel_id, actor_id, data.client_msg_id, data.text, attached,
-                request_id=self.request_id, **self._parsed(data.channel_id, data.text))
+                request_id=self.request_id, thread_parent_id=data.thread_parent_id,
+                also_to_channel=data.also_to_channel and bool(data.thread_parent_id),
+                **self._parsed(data.channel_id, data.text))
             if created:
                 MESSAGES_SENT.inc()
         else:
@@ -71,6 +79,10 @@ class Service(ParleyService):
             storage.attach_files(self.db, file_ids, doc["channel_id"])
         message = Message.model_validate(storage.to_message(doc))
         self.realtime(channel_key(message.channel_id), MessageCreated.of(message))
+        if doc.get("thread_parent_id"):  # on every attempt: a resend heals a missed count
+            ref = MessageRef(channel_id=doc["channel_id"], message_id=doc["thread_parent_id"])
+            self._change(ref, MESSAGE_UPDATED, lambda d: changes.count_replies(
+                d, storage.thread_summary(self.db, ref.message_id)))
         return {**message.model_dump(mode="json"), "duplicate": not created}
 
     @rpc
@@ -87,6 +99,16 @@ class Service(ParleyService):
                                    query.limit)
         page = [_public(doc) for doc in docs]
         return page[::-1] if query.order == "newest" else page
+
+    @rpc
+    def thread(self, actor_id, channel_id, message_id, after=None, limit=50):
+        """A page of a thread's replies, oldest first, for whoever may see the channel."""
+        query = validated(ThreadQuery, channel_id=channel_id, message_id=message_id,
+                          after=after, limit=limit)
+        self.channels.get(actor_id, query.channel_id)
+        self._message(query)
+        docs = storage.thread(self.db, query.message_id, query.after, query.limit)
+        return [_public(doc) for doc in docs]
 
     @rpc
     def get(self, actor_id, channel_id, message_id):
@@ -189,6 +211,15 @@ class Service(ParleyService):
         if doc is None or doc["channel_id"] != ref.channel_id:
             raise NotFound("no such message")
         return doc
+
+    def _thread_parent(self, channel_id, parent_id) -> None:
+        parent = storage.get_message(self.db, parent_id)
+        if parent is None or parent["channel_id"] != channel_id:
+            raise NotFound("no such message to reply to")
+        if parent.get("thread_parent_id"):
+            raise InvalidInput("reply to the thread's first message, not to a reply")
+        if parent.get("deleted_at") is not None:
+            raise Conflict("the message was deleted")
 
     def _parsed(self, channel_id, text) -> dict:
         return {"mentions": parse.mentions(text, lambda: self.channels.member_ids(channel_id)),

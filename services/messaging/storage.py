@@ -54,7 +54,12 @@ def to_message(doc) -> dict:
             "edited_at": _iso(doc.get("edited_at")), "deleted_at": _iso(doc.get("deleted_at")),
             "pinned": bool(doc.get("pinned")), "pinned_by": doc.get("pinned_by"),
             "pinned_at": _iso(doc.get("pinned_at")),
-            "reactions": reaction_summary(doc.get("reactions", []))}
+            "reactions": reaction_summary(doc.get("reactions", [])),
+            "thread_parent_id": doc.get("thread_parent_id"),
+            "also_to_channel": bool(doc.get("also_to_channel")),
+            "reply_count": doc.get("reply_count", 0),
+            "last_reply_at": _iso(doc.get("last_reply_at")),
+            "participants": doc.get("participants", [])}
 
 
 def reaction_key(emoji: str, user_id: str) -> str:
@@ -85,14 +90,16 @@ def last_seq(db, channel_id) -> int:
 
 
 def insert_message(db, channel_id, sender_id, client_msg_id, text, attachments,
-                   request_id=None, mentions=(), links=()):
+                   request_id=None, mentions=(), links=(), thread_parent_id=None,
+                   also_to_channel=False):
     """Insert with the next sequence number; returns (doc, created). The request
     id travels with the message to its Kafka event, for tracing."""
     for _ in range(MAX_SEQ_ATTEMPTS):
         doc = {"_id": ObjectId(), "channel_id": channel_id, "seq": last_seq(db, channel_id) + 1,
                "sender_id": sender_id, "client_msg_id": client_msg_id, "text": text,
                "attachments": attachments, "created_at": _now(), "published": False,
-               "request_id": request_id, "mentions": list(mentions), "links": list(links)}
+               "request_id": request_id, "mentions": list(mentions), "links": list(links),
+               "thread_parent_id": thread_parent_id, "also_to_channel": also_to_channel}
         try:
             db.messages.insert_one(doc)
             return doc, True
@@ -107,7 +114,7 @@ def insert_message(db, channel_id, sender_id, client_msg_id, text, attachments,
 # The fields a change may set; a change stores all of them as they are after it.
 MUTABLE = {"text": "", "attachments": [], "mentions": [], "links": [], "edited_at": None,
            "deleted_at": None, "pinned": False, "pinned_by": None, "pinned_at": None,
-           "reactions": []}
+           "reactions": [], "reply_count": 0, "last_reply_at": None, "participants": []}
 
 
 def get_message(db, message_id):
@@ -147,6 +154,26 @@ def claim_change(db, doc, changes: dict, event_json: str) -> dict | None:
     except DuplicateKeyError:
         return None
     return after
+
+
+def thread_summary(db, parent_id: str) -> dict:
+    """What a thread's parent says about its replies, counted from the replies
+    themselves (so recounting is idempotent and heals a count a crash missed)."""
+    replies = list(db.messages.find({"thread_parent_id": parent_id},
+                                    projection={"sender_id": 1, "created_at": 1})
+                   .sort("seq", pymongo.ASCENDING))
+    return {"reply_count": len(replies),
+            "last_reply_at": max((r["created_at"] for r in replies), default=None),
+            "participants": list(dict.fromkeys(r["sender_id"] for r in replies))}
+
+
+def thread(db, parent_id: str, after=None, limit=50):
+    """A page of a thread's replies, oldest first."""
+    query: dict = {"thread_parent_id": parent_id}
+    if after is not None:
+        query["seq"] = {"$gt": after}
+    return with_changes(db, list(db.messages.find(query).sort("seq", pymongo.ASCENDING)
+                                 .limit(limit)))
 
 
 def around(db, channel_id, seq, limit=50):

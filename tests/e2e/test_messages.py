@@ -169,3 +169,24 @@ async def test_concurrent_reactions_on_one_message_all_count(room):
     final = await ann.call("GET", f"/channels/{channel['id']}/messages/{message['id']}")
     assert sorted(r["emoji"] for r in final.body["reactions"]) == sorted(emoji)
     assert all(r["count"] == 2 for r in final.body["reactions"])
+
+
+async def test_a_thread_counts_its_replies_and_pages_them(room):
+    ann, bob, eve, channel = room
+    base = f"/channels/{channel['id']}/messages"
+    parent = await send(ann, channel, "a question")
+    for i, person in enumerate((bob, ann, bob)):
+        answered = await person.call("POST", base, {
+            "client_msg_id": f"r-{i}", "text": f"answer {i}", "thread_parent_id": parent["id"],
+            "also_to_channel": i == 2})
+        assert answered.status == 201, answered.body
+    again = await bob.call("POST", base, {"client_msg_id": "r-0", "text": "answer 0",
+                                          "thread_parent_id": parent["id"]})
+    assert again.status == 200
+    now = (await eve.call("GET", f"{base}/{parent['id']}")).body
+    assert now["reply_count"] == 3
+    assert now["participants"] == [bob.user_id, ann.user_id]
+    replies = await eve.call("GET", f"{base}/{parent['id']}/replies?limit=2")
+    assert [m["text"] for m in replies.body] == ["answer 0", "answer 1"]
+    rest = await eve.call("GET", f"{base}/{parent['id']}/replies?after={replies.body[-1]['seq']}")
+    assert [(m["text"], m["also_to_channel"]) for m in rest.body] == [("answer 2", True)]
