@@ -12,7 +12,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from services.common.config import get_config
-from tests.support.client import Person, unique_email
+from tests.support.client import Person, eventually, unique_email
 
 
 @pytest.fixture
@@ -62,6 +62,11 @@ async def test_mentions_of_members_and_links_are_parsed_at_send(room):
                                        "see https://parley.test/doc.")
     assert message["mentions"] == [bob.user_id, "here"]  # eve is not a member
     assert message["links"] == ["https://parley.test/doc"]
+
+    async def bob_is_mentioned_once():  # users counts mentions from message.created
+        unread = (await bob.call("GET", "/me/unread")).body.get(channel["id"], {})
+        return unread.get("mentions") == 1 and unread
+    await eventually(bob_is_mentioned_once)
 
 
 async def test_edit_delete_pin_and_react_reach_sockets_history_and_kafka(room):
@@ -169,6 +174,9 @@ async def test_concurrent_reactions_on_one_message_all_count(room):
     final = await ann.call("GET", f"/channels/{channel['id']}/messages/{message['id']}")
     assert sorted(r["emoji"] for r in final.body["reactions"]) == sorted(emoji)
     assert all(r["count"] == 2 for r in final.body["reactions"])
+    added = await kafka_events("reaction.added",
+                               lambda e: e["data"]["message_id"] == message["id"], count=12)
+    assert len({e["event_id"] for e in added}) == 12
 
 
 async def test_a_thread_counts_its_replies_and_pages_them(room):
