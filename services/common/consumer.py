@@ -28,6 +28,9 @@ from .rpc_client import AsyncRpcClient
 log = get_logger(__name__)
 
 
+backoff = asyncio.sleep  # how apply() waits between retries (a seam for tests)
+
+
 def permanent(error: ParleyError) -> bool:
     """A refusal that retrying cannot change: bad input, an unknown channel, …
     (4xx, except being rate limited)."""
@@ -57,7 +60,7 @@ async def apply(rpc: AsyncRpcClient, service: str, routes: dict[str, str], recor
             if not permanent(exc):
                 log.warning("event_retry", topic=record.topic, offset=record.offset,
                             error=str(exc))
-                await asyncio.sleep(delay)
+                await backoff(delay)
                 delay = min(delay * 2, 5.0)
                 continue
             log.error("event_rejected", topic=record.topic, offset=record.offset,
@@ -65,7 +68,7 @@ async def apply(rpc: AsyncRpcClient, service: str, routes: dict[str, str], recor
             return
         except Exception as exc:  # service away or failing: never skip, back off
             log.warning("event_retry", topic=record.topic, offset=record.offset, error=str(exc))
-            await asyncio.sleep(delay)
+            await backoff(delay)
             delay = min(delay * 2, 5.0)
 
 

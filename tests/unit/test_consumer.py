@@ -36,7 +36,7 @@ def sleeps(monkeypatch) -> list[float]:
     async def fake_sleep(delay):
         delays.append(delay)
 
-    monkeypatch.setattr(consumer.asyncio, "sleep", fake_sleep)
+    monkeypatch.setattr(consumer, "backoff", fake_sleep)  # only the consumer's waits
     return delays
 
 
