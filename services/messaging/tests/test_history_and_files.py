@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 from services.common.config import get_config
 from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.messaging import storage
-from tests.support.mongo import stored
+from services.messaging.tests.mongo_races import stored
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.common.events import MessageCreated, channel_key
 from services.messaging import storage
 from services.messaging.schemas import MAX_TEXT
-from tests.support.mongo import insert_first, stored
+from services.messaging.tests.mongo_races import insert_first, stored
 
 
 def announced(messaging) -> list[tuple[str, MessageCreated]]:

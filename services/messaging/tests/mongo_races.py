@@ -1,4 +1,5 @@
-"""MongoDB in unit tests: mongomock databases and a way to stage insert races."""
+"""For messaging's unit tests only (mongomock): read a collection back, and stage
+insert races on the real unique indexes. Integration tests use the real FerretDB."""
 from __future__ import annotations
 
 
