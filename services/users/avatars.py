@@ -7,17 +7,15 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import io
-import warnings
 
 from botocore.exceptions import ClientError
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from services.common.errors import InvalidInput
+from services.common.images import MAX_PIXELS, open_image, png_bytes
 
 SIZES = (256, 64)
 MAX_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # refuse decompression bombs long before memory runs out
 
 
 def decode(image_b64: str) -> bytes:
@@ -35,33 +33,10 @@ def decode(image_b64: str) -> bytes:
 
 def renditions(data: bytes) -> dict[int, bytes]:
     """PNG bytes per size, cropped to a centred square. InvalidInput if ``data``
-    is not an image Pillow can read."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.width * image.height > MAX_PIXELS:
-                raise InvalidInput("the image is too large")
-            image.load()
-            image = ImageOps.exif_transpose(image)
-            image = image.convert("RGBA" if _has_alpha(image) else "RGB")
-    except InvalidInput:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InvalidInput("the body is not an image (PNG, JPEG, GIF or WebP)") from None
-    out = {}
-    for size in SIZES:
-        buffer = io.BytesIO()
-        ImageOps.fit(image, (size, size), Image.Resampling.LANCZOS).save(
-            buffer, format="PNG", optimize=True)
-        out[size] = buffer.getvalue()
-    return out
-
-
-def _has_alpha(image: Image.Image) -> bool:
-    return image.mode in ("RGBA", "LA", "PA") or (
-        image.mode == "P" and "transparency" in image.info)
+    is not an image Pillow can read (or is a decompression bomb)."""
+    image = open_image(data, MAX_PIXELS)
+    return {size: png_bytes(ImageOps.fit(image, (size, size), Image.Resampling.LANCZOS))
+            for size in SIZES}
 
 
 def key_prefix(user_id: str, data: bytes) -> str:
