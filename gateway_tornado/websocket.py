@@ -22,6 +22,7 @@ from services.common.revocation import SESSION_REVOKED
 
 from .activity import note_activity
 from .context import Gateway
+from .ws_protocol import strict_text
 
 log = get_logger(__name__)
 PROTOCOL_VERSION = 1
@@ -45,6 +46,9 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
 
     def check_origin(self, origin: str) -> bool:
         return True  # authentication is by token, not by cookie
+
+    def get_websocket_protocol(self):
+        return strict_text(super().get_websocket_protocol())  # bad UTF-8 closes with 1007
 
     async def open(self) -> None:
         bind_request_id(self.session_id)

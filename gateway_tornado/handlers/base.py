@@ -75,7 +75,9 @@ class BaseHandler(tornado.web.RequestHandler):
         if not self.request.body:
             return {}
         try:
-            body = json.loads(self.request.body)
+            body = json.loads(self.request.body.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise InvalidInput("the body is not valid UTF-8") from None
         except ValueError:
             raise InvalidInput("the body is not valid JSON") from None
         if not isinstance(body, dict):
@@ -99,6 +101,9 @@ class BaseHandler(tornado.web.RequestHandler):
             body = exc.to_dict()
             if isinstance(exc, RateLimited):
                 self.set_header("Retry-After", str(exc.retry_after))
+        elif isinstance(exc, tornado.web.HTTPError) and exc.status_code == 400:
+            # Tornado's own bad input, e.g. a path segment that is not UTF-8
+            body = {"code": InvalidInput.code, "message": exc.log_message or self._reason}
         elif isinstance(exc, tornado.web.HTTPError):
             body = {"code": "http_error", "message": exc.log_message or self._reason}
         else:

@@ -110,6 +110,24 @@ async def test_a_body_that_is_not_json_is_invalid_input_and_no_service_is_called
     assert rpc.calls == []
 
 
+async def test_a_body_that_is_not_utf8_is_invalid_input_saying_so(fetch, rpc):
+    response = await fetch("/api/v1/auth/login", method="POST",
+                           body=b'{"email": "ann@example.test", "password": "\xff\xfe"}')
+    assert response.code == 400
+    assert envelope(response) == {"code": "invalid_input",
+                                  "message": "the body is not valid UTF-8"}
+    assert rpc.calls == []
+
+
+async def test_a_path_segment_that_is_not_utf8_is_invalid_input_not_a_generic_error(
+        fetch, rpc, bearer):
+    response = await fetch(f"/api/v1/channels/c1/messages/{'a' * 24}/reactions/%FF%FE",
+                           method="PUT", headers=bearer())
+    assert response.code == 400
+    assert envelope(response)["code"] == "invalid_input"
+    assert rpc.calls == []
+
+
 @pytest.mark.parametrize("body", [[], ["a"], "text", 3, None])
 async def test_a_body_that_is_not_a_json_object_is_invalid_input(fetch, rpc, body):
     response = await fetch("/api/v1/auth/login", method="POST", body=json.dumps(body))
