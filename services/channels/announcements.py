@@ -2,7 +2,7 @@
 (routing key, event) pairs for the service to publish after it committed."""
 from __future__ import annotations
 
-from services.common.events import Event, channel_key, user_key
+from services.common.events import Event, Receipt, channel_key, user_key
 
 Announcement = tuple[str, Event]
 
@@ -29,3 +29,15 @@ def channel_updated(channel: dict, changed: list[str], by: str | None) -> list[A
                   data={"channel_id": channel["id"], "changed": changed, "by": by,
                         "channel": channel})
     return [(channel_key(channel["id"]), event)]
+
+
+def receipt(channel, user_id: str, delivered_seq: int, read_seq: int) -> list[Announcement]:
+    """A member's cursors moved: told to a DM's or group DM's people, so that a
+    sender sees "delivered" and "seen" live. Channels announce nothing: their
+    receipts are counts, asked for (pushing every member's cursor to every member
+    would cost members² frames and show per person what channels show as counts)."""
+    if not channel.is_conversation:
+        return []
+    event = Receipt(data={"channel_id": channel.id, "user_id": user_id,
+                          "delivered_seq": delivered_seq, "read_seq": read_seq})
+    return [(channel_key(channel.id), event)]

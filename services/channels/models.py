@@ -66,11 +66,16 @@ class Membership(Base):
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # The member's read cursor: the highest seq they have read (only moves forward).
     last_read_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The member's delivered cursor: the highest seq one of their devices has
+    # acknowledged. Only moves forward, and never stays below the read cursor
+    # (reading a message implies it was delivered).
+    last_delivered_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     notification_level: Mapped[str] = mapped_column(String(16), default="all")
     muted: Mapped[bool] = mapped_column(Boolean, default=False)
 
     def to_dict(self) -> dict:
         return {"joined_at": _iso(self.joined_at), "last_read_seq": self.last_read_seq or 0,
+                "last_delivered_seq": self.last_delivered_seq or 0,
                 "notification_level": self.notification_level or "all",
                 "muted": bool(self.muted)}
 

@@ -133,6 +133,12 @@ def check_own_settings(is_member: bool) -> None:
         raise Forbidden("you are not a member of this channel")
 
 
+def check_receipts(is_member: bool) -> None:
+    """Who has received and read a message: for the conversation's own people."""
+    if not is_member:
+        raise Forbidden("only the channel's members can see receipts")
+
+
 # -- direct messages ------------------------------------------------------------------
 def check_open_conversation(actor: Actor, shares_a_channel_with_everyone: bool) -> None:
     if actor.is_guest and not shares_a_channel_with_everyone:

@@ -94,8 +94,17 @@ class People(Strict):
         return list(dict.fromkeys(cleaned))
 
 
-class ReadCursor(Strict):
+class Cursor(Strict):
+    """Where a read or delivered cursor should move: a message's seq (0: none)."""
+
     seq: StrictInt = Field(ge=0)
+
+
+class ReceiptsQuery(Strict):
+    """Who has message ``seq``: every member but ``sender_id`` (default: the asker)."""
+
+    seq: StrictInt = Field(ge=1)
+    sender_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class NotificationSettings(Strict):

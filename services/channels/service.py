@@ -19,9 +19,9 @@ from services.common.validation import validated, validated_object
 
 from . import announcements, policy
 from .models import Base, Channel, Membership
-from .schemas import (MAX_GROUP, ChannelChanges, DirectoryQuery, NewChannel,
-                      NotificationSettings, Page, People, ReadCursor)
-from .store import Store, now
+from .schemas import (MAX_GROUP, ChannelChanges, Cursor, DirectoryQuery, NewChannel,
+                      NotificationSettings, Page, People, ReceiptsQuery)
+from .store import Cursors, Store, now
 
 
 class Service(ParleyService):
@@ -185,16 +185,53 @@ class Service(ParleyService):
     # -- a member's own settings ---------------------------------------------------
     @rpc
     def mark_read(self, actor_id, channel_id, seq):
-        """Move the actor's read cursor forward to ``seq`` (never back), then reset
-        their unread counters in the users service. Safely repeatable: a retry after
-        the users call failed resets them."""
-        seq = validated(ReadCursor, seq=seq).seq
+        """Move the actor's read cursor forward to ``seq`` (never back), and their
+        delivered cursor with it (what was read was delivered), then reset their
+        unread counters in the users service. Safely repeatable: a retry after the
+        users call failed resets them."""
+        seq = validated(Cursor, seq=seq).seq
+        channel, _ = self._own_membership(actor_id, channel_id)
+        cursors, moved = self.store.move_cursors(channel.id, actor_id, seq, read=True)
+        self._commit(self._receipt(channel, actor_id, cursors) if moved else [])
+        counters = self.users.reset_unread(actor_id, channel.id, cursors.read) or {}
+        return {**counters, **self._cursors(channel, cursors)}
+
+    @rpc
+    def mark_delivered(self, actor_id, channel_id, seq):
+        """One of the actor's devices got the channel's messages up to ``seq``: move
+        their delivered cursor there if that is forward. A ``seq`` beyond the
+        newest message the channel has counted (``last_message_seq``, fed from
+        Kafka, so it may trail a message just sent by a moment) is clamped to it:
+        ``delivered_seq`` in the answer is where the cursor is, and the caller asks
+        again once the count has caught up. Idempotent; in DMs and group DMs a move
+        is announced (``receipt``)."""
+        seq = validated(Cursor, seq=seq).seq
+        channel, _ = self._own_membership(actor_id, channel_id)
+        cursors, moved = self.store.move_cursors(
+            channel.id, actor_id, min(seq, channel.last_message_seq or 0), read=False)
+        self._commit(self._receipt(channel, actor_id, cursors) if moved else [])
+        return self._cursors(channel, cursors)
+
+    @rpc
+    def receipts(self, actor_id, channel_id, seq, sender_id=None):
+        """Who has message ``seq``: the members other than its sender (default: the
+        asker), as counts, and in DMs and group DMs also per person. Members only."""
+        query = validated(ReceiptsQuery, seq=seq, sender_id=sender_id)
         _, channel, membership = self._load(actor_id, channel_id)
-        policy.check_own_settings(membership is not None)
-        cursor = self.store.move_read_cursor(channel.id, actor_id, seq)
-        self._commit([])
-        counters = self.users.reset_unread(actor_id, channel.id, cursor) or {}
-        return {**counters, "channel_id": channel.id, "read_seq": cursor}
+        policy.check_receipts(membership is not None)
+        sender = query.sender_id or str(actor_id)
+        answer = {"channel_id": channel.id, "kind": channel.kind, "seq": query.seq,
+                  "recipients": None}
+        if not channel.is_conversation:
+            return {**answer, "counts": self.store.receipt_counts(channel.id, sender, query.seq)}
+        recipients = [{"user_id": user_id, "delivered": cursors.delivered >= query.seq,
+                       "seen": cursors.read >= query.seq, "delivered_seq": cursors.delivered,
+                       "read_seq": cursors.read}
+                      for user_id, cursors in self.store.cursors_of_others(channel.id, sender)]
+        counts = {"members": len(recipients),
+                  "delivered": sum(r["delivered"] for r in recipients),
+                  "seen": sum(r["seen"] for r in recipients)}
+        return {**answer, "counts": counts, "recipients": recipients}
 
     @rpc
     def set_notifications(self, actor_id, channel_id, level=None, muted=None):
@@ -202,8 +239,7 @@ class Service(ParleyService):
         settings = validated(NotificationSettings, level=level, muted=muted).given()
         if not settings:
             raise InvalidInput("give a level or muted to change")
-        _, channel, membership = self._load(actor_id, channel_id)
-        policy.check_own_settings(membership is not None)
+        channel, membership = self._own_membership(actor_id, channel_id)
         renamed = {("notification_level" if k == "level" else k): v for k, v in settings.items()}
         self.store.set_member_settings(membership, renamed)
         self._commit([])
@@ -287,6 +323,21 @@ class Service(ParleyService):
         membership = self.store.membership(channel.id, actor_id)
         policy.check_see(actor, channel, membership is not None)
         return actor, channel, membership
+
+    def _own_membership(self, actor_id, channel_id) -> tuple[Channel, Membership]:
+        """The channel and the actor's membership, which they are changing: members only."""
+        _, channel, membership = self._load(actor_id, channel_id)
+        policy.check_own_settings(membership is not None)
+        return channel, membership
+
+    @staticmethod
+    def _cursors(channel: Channel, cursors: Cursors) -> dict:
+        return {"channel_id": channel.id, "read_seq": cursors.read,
+                "delivered_seq": cursors.delivered}
+
+    @staticmethod
+    def _receipt(channel: Channel, user_id, cursors: Cursors) -> list:
+        return announcements.receipt(channel, str(user_id), cursors.delivered, cursors.read)
 
     def _check_people_exist(self, user_ids: list[str]) -> None:
         for user_id in user_ids:

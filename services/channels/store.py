@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import and_, case, delete, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
@@ -23,6 +24,14 @@ from .schemas import normalise_name
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Cursors:
+    """A member's cursors in a channel: delivered up to, read up to (delivered >= read)."""
+
+    delivered: int
+    read: int
 
 
 def member_key(user_ids: list[str]) -> str:
@@ -123,7 +132,8 @@ class Store:
         """Add someone; False when they already were a member."""
         return self.session.execute(
             insert(Membership).values(channel_id=channel_id, user_id=user_id, joined_at=now(),
-                                      last_read_seq=0, notification_level="all", muted=False)
+                                      last_read_seq=0, last_delivered_seq=0,
+                                      notification_level="all", muted=False)
             .on_conflict_do_nothing()).rowcount == 1
 
     def remove_member(self, channel_id: str, user_id: str) -> bool:
@@ -185,15 +195,44 @@ class Store:
             theirs.channel_id == Membership.channel_id))) or False
 
     # -- a member's own settings ----------------------------------------------------------
-    def move_read_cursor(self, channel_id: str, user_id: str, seq: int) -> int:
-        """Move the cursor to ``seq`` if that is forward; the cursor afterwards."""
-        self.session.execute(
-            update(Membership)
-            .where(Membership.channel_id == channel_id, Membership.user_id == user_id,
-                   Membership.last_read_seq < seq)
-            .values(last_read_seq=seq))
-        return self.session.scalar(select(Membership.last_read_seq).where(
-            Membership.channel_id == channel_id, Membership.user_id == user_id)) or 0
+    def move_cursors(self, channel_id: str, user_id: str, seq: int,
+                     read: bool) -> tuple[Cursors, bool]:
+        """Move the delivered cursor (and with ``read`` the read cursor too) to ``seq``
+        where that is forward, in one UPDATE: its WHERE and CASEs are evaluated on the
+        row as it is when the row lock is taken, so concurrent calls can only move a
+        cursor forward. The cursors afterwards, and whether either moved."""
+        mine = (Membership.channel_id == channel_id, Membership.user_id == user_id)
+        values = {"last_delivered_seq": _forward(Membership.last_delivered_seq, seq)}
+        behind = Membership.last_delivered_seq < seq
+        if read:
+            values["last_read_seq"] = _forward(Membership.last_read_seq, seq)
+            behind = or_(behind, Membership.last_read_seq < seq)
+        moved = self.session.execute(
+            update(Membership).where(*mine, behind).values(**values)).rowcount == 1
+        delivered, read_seq = self.session.execute(
+            select(Membership.last_delivered_seq, Membership.last_read_seq).where(*mine)).one()
+        return Cursors(delivered=delivered or 0, read=read_seq or 0), moved
+
+    def cursors_of_others(self, channel_id: str, user_id: str) -> list[tuple[str, Cursors]]:
+        """Every other member's cursors, in order of joining (for DMs: a few rows)."""
+        rows = self.session.execute(
+            select(Membership.user_id, Membership.last_delivered_seq, Membership.last_read_seq)
+            .where(Membership.channel_id == channel_id, Membership.user_id != user_id)
+            .order_by(Membership.joined_at, Membership.user_id))
+        return [(member, Cursors(delivered=delivered or 0, read=read_seq or 0))
+                for member, delivered, read_seq in rows]
+
+    def receipt_counts(self, channel_id: str, user_id: str, seq: int) -> dict[str, int]:
+        """How many other members there are, and how many of them have ``seq``
+        delivered and read: one aggregate over the channel's memberships."""
+        members, delivered, seen = self.session.execute(
+            select(func.count(),
+                   func.coalesce(func.sum(case((Membership.last_delivered_seq >= seq, 1),
+                                               else_=0)), 0),
+                   func.coalesce(func.sum(case((Membership.last_read_seq >= seq, 1),
+                                               else_=0)), 0))
+            .where(Membership.channel_id == channel_id, Membership.user_id != user_id)).one()
+        return {"members": members, "delivered": delivered, "seen": seen}
 
     def set_member_settings(self, membership: Membership, values: dict) -> None:
         for field, value in values.items():
@@ -219,6 +258,11 @@ class Store:
             .where(Channel.id == message.channel_id, Channel.last_message_seq < message.seq)
             .values(last_message_seq=message.seq, last_activity_at=message.created_at))
         return True
+
+
+def _forward(column, seq: int):
+    """``column`` moved to ``seq`` if that is forward, else left as it is."""
+    return case((column < seq, seq), else_=column)
 
 
 def _parse_time(value: str) -> datetime:

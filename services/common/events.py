@@ -22,6 +22,8 @@ TOPICS = (MESSAGE_CREATED, MESSAGE_UPDATED, MESSAGE_DELETED, REACTION_ADDED, REA
 
 # Real-time bus (RabbitMQ topic exchange): routing keys say who should hear an event.
 REALTIME_EXCHANGE = "parley.realtime"
+# Bus only, never on Kafka: a member's delivered or read cursor moved in a DM or group DM.
+RECEIPT = "receipt"
 
 
 def channel_key(channel_id: str) -> str:
@@ -137,4 +139,20 @@ class ReactionChanged(ChannelEvent):
             if not isinstance(data.get(name), str):
                 raise ValueError(f"{name} must be a string")
         Message.model_validate(data.get("message"))
+        return data
+
+
+class Receipt(ChannelEvent):
+    """``receipt`` (v1, real-time bus only): ``data`` is ``{"channel_id",
+    "user_id", "delivered_seq", "read_seq"}``, that member's cursors after one of
+    them moved forward."""
+
+    type: Literal["receipt"] = RECEIPT
+
+    @field_validator("data")
+    @classmethod
+    def _data_is_a_receipt(cls, data: dict[str, Any]) -> dict[str, Any]:
+        for name in ("delivered_seq", "read_seq"):
+            if not isinstance(data.get(name), int) or data[name] < 0:
+                raise ValueError(f"{name} must be a non-negative integer")
         return data

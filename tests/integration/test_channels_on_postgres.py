@@ -88,3 +88,58 @@ def test_the_migration_keeps_existing_channels_and_counts_and_can_be_undone(stac
         command.downgrade(config, "0001")
         command.upgrade(config, "head")
         assert count(engine, Channel) == 2
+
+
+def test_concurrent_deliveries_and_reads_leave_each_cursor_at_the_highest_seq(engine):
+    """Devices acknowledging and reading at once, in any order: the row lock makes
+    each UPDATE re-check its WHERE on the latest row, so no cursor moves back."""
+    with Session(engine) as session:
+        channel, _ = Store(session).insert_channel("ann", "general", False)
+        channel_id = channel.id
+        Store(session).add_member(channel_id, "bob")
+        session.commit()
+    seqs = [5, 9, 2, 7, 9, 1, 8, 3]
+
+    def move(session, i):
+        _, moved = Store(session).move_cursors(channel_id, "bob", seqs[i], read=i % 2 == 1)
+        return moved
+
+    outcomes = race(engine, WRITERS, move)
+    assert not any(isinstance(outcome, Exception) for outcome in outcomes), outcomes
+    with Session(engine) as session:
+        bob = session.get(Membership, (channel_id, "bob"))
+        assert (bob.last_delivered_seq, bob.last_read_seq) == (9, max(seqs[1::2]))
+
+
+def test_receipt_counts_are_one_aggregate_over_the_other_members(engine):
+    with Session(engine) as session:
+        store = Store(session)
+        channel, _ = store.insert_channel("ann", "general", False)
+        for person, delivered, read in [("ann", 9, 9), ("bob", 4, 4), ("cy", 6, 0),
+                                        ("dee", 2, 0)]:
+            store.add_member(channel.id, person)
+            store.move_cursors(channel.id, person, delivered, read=False)
+            store.move_cursors(channel.id, person, read, read=True)
+        session.commit()
+        assert store.receipt_counts(channel.id, "ann", 4) == {"members": 3, "delivered": 2,
+                                                              "seen": 1}
+
+
+def test_the_delivered_cursor_migration_starts_it_at_the_read_cursor(stack):
+    with scratch_database(stack, "channels", revision="0002") as (engine, config):
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO channels (id, name, created_by) VALUES ('c1', 'general', 'ann')"))
+            connection.execute(text(
+                "INSERT INTO memberships (channel_id, user_id, last_read_seq) "
+                "VALUES ('c1', 'ann', 7), ('c1', 'bob', 0)"))
+        command.upgrade(config, "head")
+        with Session(engine) as session:
+            assert session.get(Membership, ("c1", "ann")).last_delivered_seq == 7
+            assert session.get(Membership, ("c1", "bob")).last_delivered_seq == 0
+        command.downgrade(config, "0002")
+        with engine.connect() as connection:
+            columns = connection.execute(text(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'memberships'")).scalars().all()
+        assert "last_delivered_seq" not in columns

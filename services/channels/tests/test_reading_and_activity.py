@@ -2,16 +2,13 @@
 message.created (applied at least once, so it must be idempotent)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
 import pytest
 from sqlalchemy import func, select
 
 from services.channels.models import AppliedMessage
 from services.common.errors import Forbidden, InvalidInput
-from services.common.events import Message, MessageCreated
 
-START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+from .messages import created
 
 
 @pytest.fixture
@@ -21,18 +18,11 @@ def general(channels) -> str:
     return channel
 
 
-def created(channel: str, seq: int, sender: str = "ada") -> dict:
-    """The message.created event of message ``seq``, as the consumer hands it over."""
-    message = Message(id=f"{seq:024x}", channel_id=channel, seq=seq, sender_id=sender,
-                      client_msg_id=f"c-{seq}", text="hi",
-                      created_at=START + timedelta(seconds=seq))
-    return MessageCreated.of(message, request_id="req-1").model_dump(mode="json")
-
-
 # -- read cursor ------------------------------------------------------------------------
 def test_marking_read_moves_the_cursor_and_resets_unread_counters(channels, users, general):
     answer = channels.mark_read("bob", general, 5)
-    assert answer == {"channel_id": general, "read_seq": 5, "unread": 0, "mentions": 0}
+    assert answer == {"channel_id": general, "read_seq": 5, "delivered_seq": 5, "unread": 0,
+                      "mentions": 0}
     assert users.resets == [("bob", general, 5)]
     assert channels.get("bob", general)["membership"]["last_read_seq"] == 5
 
@@ -64,7 +54,8 @@ def test_outsiders_have_no_cursor_and_reset_nothing(channels, users, general):
 # -- notification level and mute --------------------------------------------------------
 def test_a_member_starts_notified_of_everything_and_unmuted(channels, general):
     assert channels.get("bob", general)["membership"] | {"joined_at": None} == {
-        "joined_at": None, "last_read_seq": 0, "notification_level": "all", "muted": False}
+        "joined_at": None, "last_read_seq": 0, "last_delivered_seq": 0,
+        "notification_level": "all", "muted": False}
 
 
 def test_a_member_sets_their_level_and_mute_separately(channels, general):
