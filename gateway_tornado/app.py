@@ -48,6 +48,7 @@ def make_app(gateway: Gateway) -> tornado.web.Application:
         (rf"/api/v1/channels/{ID}/messages/{ID}/pin", messages.MessagePin),
         (rf"/api/v1/channels/{ID}/messages/{ID}/replies", messages.MessageReplies),
         (rf"/api/v1/channels/{ID}/messages/{ID}/reactions/{EMOJI}", messages.MessageReaction),
+        (rf"/api/v1/channels/{ID}/messages/{ID}/receipts", channels.MessageReceipts),
         (rf"/api/v1/channels/{ID}/read", channels.ChannelRead),
         (r"/api/v1/files", messages.Files),
         (rf"/api/v1/files/{ID}", messages.File),

@@ -28,6 +28,10 @@ log = get_logger(__name__)
 PROTOCOL_VERSION = 1
 MAX_PENDING_WRITES = 1000   # a socket this far behind is too slow: it is closed
 PRESENCE_REFRESH = 20.0     # seconds; well inside presence's session TTL
+# A delivered seq channels has clamped (it has not counted that message yet, which
+# trails the send by the Kafka consumers' lag) is asked for again this often, this long.
+CATCH_UP_EVERY = 0.25
+CATCH_UP_FOR = 10.0
 
 CLOSE_UNAUTHENTICATED = 4001
 CLOSE_TRY_AGAIN_LATER = 1013   # sessions could not be checked (Redis unavailable)
@@ -43,6 +47,11 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         self.keys: set[str] = set()
         self._pending = 0
         self._presence_task: asyncio.Task | None = None
+        # delivered receipts, per channel: the cursor channels last confirmed, and the
+        # seq still owed to it while a catch-up task asks again
+        self._delivered: dict[str, int] = {}
+        self._owed: dict[str, int] = {}
+        self._catch_ups: dict[str, asyncio.Task] = {}
 
     def check_origin(self, origin: str) -> bool:
         return True  # authentication is by token, not by cookie
@@ -106,6 +115,8 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         WS_CONNECTIONS.dec()
         if self._presence_task is not None:
             self._presence_task.cancel()
+        for task in self._catch_ups.values():
+            task.cancel()
         asyncio.create_task(self._cleanup())
 
     # -- frames from the client -------------------------------------------
@@ -136,6 +147,53 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
                                   frame.get("channel_id", ""), frame.get("message_id", ""),
                                   frame.get("emoji", ""), frame.get("remove") is not True)
         return {"type": "ack", "message": message}
+
+    async def _on_delivered(self, frame: dict) -> dict:
+        """This device has the channel's messages up to ``seq``. Coalesced: a seq at
+        or below what channels already confirmed to this socket costs no call, and
+        while a catch-up is under way the highest seq owed simply waits for it."""
+        channel_id, seq = frame.get("channel_id"), frame.get("seq")
+        if not isinstance(channel_id, str) or not channel_id:
+            raise InvalidInput("channel_id is required")
+        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+            raise InvalidInput("seq must be a non-negative integer")
+        if channel_id in self._catch_ups:
+            self._owed[channel_id] = max(self._owed[channel_id], seq)
+        elif seq > self._delivered.get(channel_id, -1):
+            await self._record_delivered(channel_id, seq)
+        return {"type": "ack", "channel_id": channel_id,
+                "delivered_seq": self._delivered.get(channel_id, 0)}
+
+    async def _record_delivered(self, channel_id: str, seq: int) -> None:
+        """Tell channels; if it clamped ``seq`` (not counted yet), owe it and catch up."""
+        answer = await self._rpc("channels", "mark_delivered", self.user_id, channel_id, seq)
+        self._delivered[channel_id] = answer["delivered_seq"]
+        if answer["delivered_seq"] < seq:
+            self._owed[channel_id] = seq
+            self._catch_ups[channel_id] = asyncio.create_task(self._catch_up(channel_id))
+
+    async def _catch_up(self, channel_id: str) -> None:
+        deadline = asyncio.get_running_loop().time() + CATCH_UP_FOR
+        try:
+            while asyncio.get_running_loop().time() < deadline:
+                await asyncio.sleep(CATCH_UP_EVERY)
+                owed = self._owed[channel_id]
+                try:
+                    answer = await self._rpc("channels", "mark_delivered", self.user_id,
+                                             channel_id, owed)
+                except ParleyError as exc:
+                    if exc.status < 500:
+                        return  # e.g. no longer a member: nothing more to record
+                    continue
+                self._delivered[channel_id] = answer["delivered_seq"]
+                if answer["delivered_seq"] >= self._owed[channel_id]:
+                    return
+            log.warning("delivered_catch_up_gave_up", channel_id=channel_id,
+                        owed=self._owed[channel_id],
+                        delivered=self._delivered.get(channel_id))
+        finally:
+            self._catch_ups.pop(channel_id, None)
+            self._owed.pop(channel_id, None)
 
     # -- events from the hub ----------------------------------------------
     def deliver(self, routing_key: str, event: dict[str, Any]) -> None:
@@ -228,4 +286,5 @@ _HANDLERS = {
     "edit": SocketHandler._on_edit,
     "delete": SocketHandler._on_delete,
     "react": SocketHandler._on_react,
+    "delivered": SocketHandler._on_delivered,
 }

@@ -1,4 +1,4 @@
-"""REST: channels, conversations, memberships, read cursors (channels service).
+"""REST: channels, conversations, memberships, read cursors and receipts (channels service).
 
 The handlers authenticate and pass what the client sent; the channels service
 validates it and enforces docs/permissions.md. Lists that come a page at a time
@@ -170,3 +170,16 @@ class DirectMessages(ChannelsHandler):
         body = self.only(self.body_json(), ("user_ids",))
         conversation = await self.rpc("channels", "open_dm", actor, body.get("user_ids", []))
         self.send_json(conversation, status=201 if conversation.pop("created") else 200)
+
+
+class MessageReceipts(ChannelsHandler):
+    route = "channel.message.receipts"
+
+    async def get(self, channel_id, message_id):
+        """Who has a message: messaging gives its seq and sender (and answers 404 for
+        a message or channel the caller may not see), channels the cursors."""
+        actor = self.authenticate()
+        message = await self.rpc("messaging", "get", actor, channel_id, message_id)
+        receipts = await self.rpc("channels", "receipts", actor, channel_id, message["seq"],
+                                  message["sender_id"])
+        self.send_json({"message_id": message["id"], **receipts})
