@@ -83,8 +83,10 @@ def like_pattern(text: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    """Indexed text: without the highlight markers (nobody may forge a highlight)."""
-    return text.replace(START, "").replace(STOP, "")
+    """Indexed text: without the highlight markers (nobody may forge a highlight) and
+    without NUL, which PostgreSQL text cannot hold: a message carrying one would be
+    refused by the database and retried forever, stopping the search consumer."""
+    return text.replace(START, "").replace(STOP, "").replace("\x00", "")
 
 
 # -- cursors ---------------------------------------------------------------------------

@@ -44,6 +44,10 @@ def test_indexed_text_cannot_carry_highlight_markers():
     assert q.clean_text(f"a{q.START}b{q.STOP}c") == "abc"
 
 
+def test_indexed_text_drops_nul_which_postgresql_text_cannot_hold():
+    assert q.clean_text("a\x00b\x00") == "ab"
+
+
 # -- cursors -----------------------------------------------------------------------------
 @pytest.mark.parametrize("position", [
     q.Position(q.NEWEST, T0, "m1"),
