@@ -11,6 +11,8 @@ from .errors import InvalidInput
 M = TypeVar("M", bound=BaseModel)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# C0 control characters but tab, line feed and carriage return
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def validated(model: type[M], **values) -> M:
@@ -34,4 +36,15 @@ def normalise_email(value: str) -> str:
     value = value.strip().lower()
     if not _EMAIL.match(value):
         raise ValueError("not an email address")
+    return value
+
+
+def plain_text(value: str) -> str:
+    """Text people write: no control characters but tab and line breaks. (NUL is
+    not only meaningless: PostgreSQL text cannot hold it, so readers that index the
+    text, like search, would fail on it.)"""
+    found = _CONTROL.search(value)
+    if found:
+        raise ValueError(f"control character U+{ord(found.group()):04X} is not allowed "
+                         "(only tab and line breaks are)")
     return value

@@ -3,17 +3,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
+
+from services.common.validation import plain_text
 
 MAX_TEXT = 40_000  # Slack's limit
+Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(plain_text)]
 
 
 class NewMessage(BaseModel):
     channel_id: str = Field(min_length=1, max_length=64)
     client_msg_id: str = Field(min_length=1, max_length=64)
-    text: str = Field(default="", max_length=MAX_TEXT)
+    text: Text = ""
     attachments: list[str] = Field(default_factory=list, max_length=10)
     thread_parent_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{24}$")
     also_to_channel: bool = False   # a thread reply shown in the channel too
@@ -48,7 +51,7 @@ class ThreadQuery(MessageRef):
 
 
 class Edit(MessageRef):
-    text: str = Field(max_length=MAX_TEXT)
+    text: Text
 
 
 MAX_EMOJI = 64            # characters of a short name; a unicode emoji is at most 16

@@ -5,7 +5,7 @@ import pytest
 from pydantic import BaseModel, Field, field_validator
 
 from services.common.errors import InvalidInput
-from services.common.validation import normalise_email, validated
+from services.common.validation import normalise_email, plain_text, validated
 
 
 class Signup(BaseModel):
@@ -64,3 +64,16 @@ def test_an_email_is_trimmed_and_lower_cased():
 def test_something_that_is_not_an_email_is_refused(bad):
     with pytest.raises(ValueError):
         normalise_email(bad)
+
+
+@pytest.mark.parametrize("text", ["", "hello", "tab\there", "two\nlines\r\n", "\u00e9 \u2713 \U0001f389"])
+def test_plain_text_keeps_what_people_write(text):
+    assert plain_text(text) == text
+
+
+@pytest.mark.parametrize("text, shown", [("a\x00b", "U+0000"), ("\x1b[31mred", "U+001B"),
+                                         ("bell\x07", "U+0007")])
+def test_plain_text_refuses_control_characters_naming_the_first(text, shown):
+    with pytest.raises(ValueError) as refused:
+        plain_text(text)
+    assert shown in str(refused.value)
