@@ -17,6 +17,7 @@ from . import discovery
 from .app import make_app
 from .context import Gateway
 from .hub import Hub
+from .ratelimit import RateLimiter
 from .sessions import SessionCheck
 
 log = get_logger(__name__)
@@ -29,8 +30,9 @@ async def serve(port: int, stop: asyncio.Event) -> None:
                                name=name).connect()
     hub = Hub(cfg["amqp.uri"], name)
     await hub.start()
+    redis = async_redis_client()
     gateway = Gateway(name=name, cfg=cfg, rpc=rpc, hub=hub, tokens=TokenCodec.from_config(cfg),
-                      sessions=SessionCheck(async_redis_client()))
+                      sessions=SessionCheck(redis), limiter=RateLimiter.from_config(redis, cfg))
     server = tornado.httpserver.HTTPServer(make_app(gateway), xheaders=True,
                                           max_body_size=int(cfg["gateway.max_body_bytes"]))
     server.listen(port, address=cfg["stack.host"])

@@ -8,6 +8,7 @@ from services.common.rpc_client import AsyncRpcClient
 from services.common.tokens import TokenCodec
 
 from .hub import Hub
+from .ratelimit import RateLimiter
 from .sessions import SessionCheck
 
 
@@ -19,3 +20,4 @@ class Gateway:
     hub: Hub
     tokens: TokenCodec
     sessions: SessionCheck    # revoked sessions, checked on every authenticated request
+    limiter: RateLimiter      # token buckets per person and per address (Redis)

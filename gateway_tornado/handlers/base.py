@@ -39,6 +39,7 @@ class BaseHandler(tornado.web.RequestHandler):
         bind_request_id(self.request_id)
         self.set_header("X-Request-Id", self.request_id)
         await self._check_bearer()
+        await self._check_rate()
 
     async def _check_bearer(self) -> None:
         """Verify the bearer token once per request, before the handler runs: the
@@ -55,6 +56,15 @@ class BaseHandler(tornado.web.RequestHandler):
             self._auth_problem = exc
             return
         self.claims = claims
+
+    async def _check_rate(self) -> None:
+        """One token from the person's bucket when the request carries a valid
+        token, else from the client address's (gateway_tornado/ratelimit.py).
+        Signed-in people behind one office address do not share a limit."""
+        if self.claims is not None:
+            await self.gateway.limiter.check("user", self.claims["sub"])
+        else:
+            await self.gateway.limiter.check("ip", self.client_ip())
 
     # -- helpers ----------------------------------------------------------
     def authenticate(self) -> str:

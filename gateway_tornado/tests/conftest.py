@@ -15,6 +15,7 @@ from tornado.testing import bind_unused_port
 from gateway_tornado.app import make_app
 from gateway_tornado.context import Gateway
 from gateway_tornado.hub import Hub
+from gateway_tornado.ratelimit import RateLimiter
 from gateway_tornado.sessions import SessionCheck
 from services.common.config import REPO_ROOT, Config, load_config
 from services.common.tokens import TokenCodec
@@ -71,10 +72,16 @@ def revocations():
 
 
 @pytest.fixture
-def gateway(config, rpc, tokens, revocations) -> Gateway:
+def limiter(config, revocations) -> RateLimiter:
+    """The real rate limiter, its Lua script run by fakeredis, with the default limits."""
+    return RateLimiter.from_config(revocations, config)
+
+
+@pytest.fixture
+def gateway(config, rpc, tokens, revocations, limiter) -> Gateway:
     return Gateway(name="gateway-test", cfg=config, rpc=rpc,
                    hub=Hub(config["amqp.uri"], "gateway-test"), tokens=tokens,
-                   sessions=SessionCheck(revocations))
+                   sessions=SessionCheck(revocations), limiter=limiter)
 
 
 @pytest.fixture

@@ -19,6 +19,10 @@ HTTP_REQUESTS = Counter("parley_http_requests_total", "HTTP requests served by a
                         ["route", "method", "status"])
 HTTP_DURATION = Histogram("parley_http_request_duration_seconds", "HTTP request time", ["route"])
 WS_CONNECTIONS = Gauge("parley_ws_connections", "Open WebSocket connections")
+RATE_LIMIT_REJECTIONS = Counter("parley_rate_limit_rejections_total",
+                                "Requests refused by a gateway's rate limits", ["scope"])
+RATE_LIMIT_UNAVAILABLE = Counter("parley_rate_limit_unavailable_total",
+                                 "Requests let through because Redis could not be asked")
 WS_FRAMES = Counter("parley_ws_frames_total", "WebSocket frames", ["direction", "type"])
 MESSAGES_SENT = Counter("parley_messages_sent_total", "Messages stored (not counting retries)")
 EVENTS_PUBLISHED = Counter("parley_events_published_total", "Events written to Kafka", ["topic"])
