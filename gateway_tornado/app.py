@@ -15,6 +15,7 @@ def make_app(gateway: Gateway) -> tornado.web.Application:
     routes = [
         (r"/healthz", ops.Health),
         (r"/metrics", ops.Metrics),
+        (r"/api/v1/openapi.json", ops.OpenApi),
         (r"/ws", SocketHandler),
         (r"/api/v1/auth/register", auth.Register),
         (r"/api/v1/auth/login", auth.Login),

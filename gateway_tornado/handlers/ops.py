@@ -1,15 +1,32 @@
-"""Operational endpoints: health for Traefik, metrics for Prometheus."""
+"""Operational endpoints: health for Traefik, metrics for Prometheus, and the
+API's own description."""
 from __future__ import annotations
 
+import functools
+import json
+
+import yaml
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from services.common.config import REPO_ROOT
 
 from services.common.errors import NotFound
 
 from .base import BaseHandler
 
 
+SPEC = REPO_ROOT / "docs" / "api" / "openapi.yaml"
+
+
+@functools.cache
+def spec_json() -> bytes:
+    """docs/api/openapi.yaml as JSON, read once per process."""
+    return json.dumps(yaml.safe_load(SPEC.read_text())).encode()
+
+
 class Health(BaseHandler):
     route = "healthz"
+    rate_limited = False  # Traefik's health checks
 
     def get(self):
         self.send_json({"status": "ok", "gateway": self.gateway.name})
@@ -17,10 +34,21 @@ class Health(BaseHandler):
 
 class Metrics(BaseHandler):
     route = "metrics"
+    rate_limited = False  # Prometheus's scrapes
 
     def get(self):
         self.set_header("Content-Type", CONTENT_TYPE_LATEST)
         self.finish(generate_latest())
+
+
+class OpenApi(BaseHandler):
+    """The OpenAPI 3.1 description of every route, for clients and tools."""
+
+    route = "openapi"
+
+    def get(self):
+        self.set_header("Content-Type", "application/json")
+        self.finish(spec_json())
 
 
 class NotFoundHandler(BaseHandler):
