@@ -34,6 +34,34 @@ class BaseHandler(tornado.web.RequestHandler):
         self.claims: dict[str, Any] | None = None   # of a valid token of a live session
         self._auth_problem: ParleyError = Unauthenticated(NO_TOKEN)
         self._started = time.perf_counter()
+        self.set_default_headers()
+
+    def set_default_headers(self) -> None:
+        """CORS: a browser page from an origin listed in ``gateway.cors_origins``
+        (or any, with ``*``) may call the API; tokens travel in the Authorization
+        header, never in cookies, so no credentials are allowed. Called again
+        after initialize() and whenever an error clears the headers."""
+        if not hasattr(self, "gateway"):
+            return  # Tornado's first call, before initialize()
+        origin = self.request.headers.get("Origin")
+        allowed = self.gateway.cfg["gateway.cors_origins"] or []
+        if origin and (origin in allowed or "*" in allowed):
+            self.set_header("Access-Control-Allow-Origin", origin)
+            self.set_header("Access-Control-Expose-Headers", "X-Request-Id, Retry-After")
+        self.add_header("Vary", "Origin")
+
+    def options(self, *args: Any) -> None:
+        """A CORS preflight: which methods and headers the route takes."""
+        if "Access-Control-Allow-Origin" in self._headers:
+            methods = [m for m in ("GET", "POST", "PUT", "PATCH", "DELETE")
+                       if getattr(type(self), m.lower()) is not
+                       getattr(tornado.web.RequestHandler, m.lower())]
+            self.set_header("Access-Control-Allow-Methods", ", ".join(methods))
+            self.set_header("Access-Control-Allow-Headers",
+                            "Authorization, Content-Type, X-Request-Id")
+            self.set_header("Access-Control-Max-Age", "600")
+        self.set_status(204)
+        self.finish()
 
     async def prepare(self) -> None:
         self.request_id = new_request_id(self.request.headers.get("X-Request-Id"))
