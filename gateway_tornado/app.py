@@ -4,7 +4,7 @@ from __future__ import annotations
 import tornado.web
 
 from .context import Gateway
-from .handlers import auth, channels, messages, ops, people, search
+from .handlers import auth, channels, files, messages, ops, people, search
 from .websocket import SocketHandler
 
 ID = r"([A-Za-z0-9_-]{1,64})"
@@ -51,8 +51,8 @@ def make_app(gateway: Gateway) -> tornado.web.Application:
         (rf"/api/v1/channels/{ID}/messages/{ID}/reactions/{EMOJI}", messages.MessageReaction),
         (rf"/api/v1/channels/{ID}/messages/{ID}/receipts", channels.MessageReceipts),
         (rf"/api/v1/channels/{ID}/read", channels.ChannelRead),
-        (r"/api/v1/files", messages.Files),
-        (rf"/api/v1/files/{ID}", messages.File),
+        (r"/api/v1/files", files.Files),
+        (rf"/api/v1/files/{ID}", files.File),
         (r"/api/v1/presence", people.Presence),
         (r"/api/v1/search", search.Search),
     ]

@@ -1,9 +1,7 @@
-"""REST: messages and files (messaging service)."""
+"""REST: messages (messaging service); files are in files.py."""
 from __future__ import annotations
 
-from tornado.httpclient import AsyncHTTPClient, HTTPRequest
-
-from services.common.errors import InvalidInput, ServiceUnavailable
+from services.common.errors import InvalidInput
 
 from .base import BaseHandler
 
@@ -101,31 +99,3 @@ class MessageReaction(BaseHandler):
     async def delete(self, channel_id, message_id, emoji):
         self.send_json(await self.rpc("messaging", "react", self.authenticate(), channel_id,
                                       message_id, emoji, False))
-
-
-class Files(BaseHandler):
-    """Upload: the body is the file's bytes; the gateway streams them to the
-    presigned S3 URL the messaging service hands out, then confirms."""
-
-    route = "files"
-
-    async def post(self):
-        actor = self.authenticate()
-        filename = self.get_query_argument("filename", "")
-        content_type = self.request.headers.get("Content-Type", "application/octet-stream")
-        upload = await self.rpc("messaging", "begin_upload", actor, filename, content_type,
-                                len(self.request.body))
-        response = await AsyncHTTPClient().fetch(HTTPRequest(
-            upload["upload_url"], method="PUT", body=self.request.body,
-            headers={"Content-Type": content_type}, request_timeout=60), raise_error=False)
-        if response.code != 200:
-            raise ServiceUnavailable(f"file storage answered {response.code}")
-        self.send_json(await self.rpc("messaging", "complete_upload", actor, upload["file_id"]),
-                       status=201)
-
-
-class File(BaseHandler):
-    route = "file"
-
-    async def get(self, file_id):
-        self.send_json(await self.rpc("messaging", "download_url", self.authenticate(), file_id))

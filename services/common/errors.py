@@ -59,6 +59,16 @@ class Conflict(ParleyError):
 
 
 @_register
+class LengthRequired(ParleyError):
+    code, status = "length_required", 411
+
+
+@_register
+class TooLarge(ParleyError):
+    code, status = "too_large", 413
+
+
+@_register
 class RateLimited(ParleyError):
     """Too many attempts: try again in ``retry_after`` seconds (the gateway also
     sends it as the ``Retry-After`` header)."""

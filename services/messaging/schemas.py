@@ -85,4 +85,4 @@ class Reaction(MessageRef):
 class NewUpload(BaseModel):
     filename: str = Field(min_length=1, max_length=255)
     content_type: str = Field(default="application/octet-stream", max_length=255)
-    size: int = Field(ge=0, le=100 * 1024 * 1024)
+    size: int = Field(ge=0)  # the upper limit is files.max_upload_bytes

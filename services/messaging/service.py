@@ -2,6 +2,8 @@
 over the real-time bus, and leaves the Kafka event to the outbox relay."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from botocore.exceptions import ClientError
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
@@ -9,7 +11,7 @@ from nameko.rpc import rpc
 from services.common.config import get_config
 from services.common.dependencies import (MongoDatabase, RealtimeBus, RequestId, S3Storage,
                                          TimedRpcProxy)
-from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
 from services.common.events import (MESSAGE_DELETED, MESSAGE_UPDATED, REACTION_ADDED,
                                     REACTION_REMOVED, Event, Message, MessageChanged,
                                     MessageCreated, ReactionChanged, channel_key)
@@ -18,7 +20,7 @@ from services.common.service_base import ParleyService
 from services.common.stores import mongo_database
 from services.common.validation import validated
 
-from . import changes, storage, text as parse
+from . import changes, file_content, file_storage, storage, text as parse
 from .schemas import (Edit, HistoryQuery, MessageRef, NewMessage, NewUpload, Reaction,
                       ThreadQuery)
 
@@ -61,7 +63,8 @@ class Service(ParleyService):
         if existing is None:
             if data.thread_parent_id:
                 self._thread_parent(data.channel_id, data.thread_parent_id)
-            attached = self._attachable_files(actor_id, data.attachments)
+            attached = self._attachable_files(actor_id, data.attachments, data.channel_id,
+                                              data.client_msg_id)
             doc, created = storage.insert_message(
                 self.db, data.channel_id, actor_id, data.client_msg_id, data.text, attached,
                 request_id=self.request_id, thread_parent_id=data.thread_parent_id,
@@ -71,12 +74,6 @@ class Service(ParleyService):
                 MESSAGES_SENT.inc()
         else:
             doc, created = storage.with_changes(self.db, [existing])[0], False
-        # Share the stored message's files with its channel on every attempt
-        # ($addToSet: idempotent), so a crash right after the insert is healed
-        # by the client's resend.
-        file_ids = [f["id"] for f in doc.get("attachments", [])]
-        if file_ids:
-            storage.attach_files(self.db, file_ids, doc["channel_id"])
         message = Message.model_validate(storage.to_message(doc))
         self.realtime(channel_key(message.channel_id), MessageCreated.of(message))
         if doc.get("thread_parent_id"):  # on every attempt: a resend heals a missed count
@@ -142,7 +139,9 @@ class Service(ParleyService):
             raise Forbidden("only its author, owners and admins delete a message")
         if channel.get("archived_at") and doc.get("deleted_at") is None:
             raise Forbidden("an archived channel is read-only")
-        return self._change(ref, MESSAGE_DELETED, lambda d: changes.delete(d, storage._now()))
+        deleted = self._change(ref, MESSAGE_DELETED, lambda d: changes.delete(d, storage._now()))
+        self._remove_files(f["id"] for f in doc.get("attachments", []))
+        return deleted
 
     @rpc
     def pin(self, actor_id, channel_id, message_id, pinned=True):
@@ -168,42 +167,89 @@ class Service(ParleyService):
 
     @rpc
     def begin_upload(self, actor_id, filename, content_type, size):
-        """Reserve a file and return where the gateway should PUT its bytes."""
+        """Reserve a file of ``size`` bytes and return where the gateway PUTs them.
+        ``content_type`` is the client's claim, kept only as a hint: the type
+        clients see is sniffed from the bytes by :meth:`complete_upload`."""
         data = validated(NewUpload, filename=filename, content_type=content_type, size=size)
-        doc = storage.new_file(self.db, actor_id, data.filename, data.content_type, data.size)
+        cfg = get_config()
+        if data.size > int(cfg["files.max_upload_bytes"]):
+            raise TooLarge(f"a file is at most {cfg['files.max_upload_bytes']} bytes")
+        doc = file_storage.new_file(self.db, actor_id, data.filename, data.content_type,
+                                    data.size)
         url = self.files.client.generate_presigned_url(
-            "put_object", ExpiresIn=300,
-            Params={"Bucket": self.files.bucket, "Key": doc["key"],
-                    "ContentType": data.content_type})
+            "put_object", ExpiresIn=int(cfg["files.upload_timeout"]),
+            Params={"Bucket": self.files.bucket, "Key": doc["key"]})
         return {"file_id": str(doc["_id"]), "upload_url": url}
 
     @rpc
     def complete_upload(self, actor_id, file_id):
-        """Confirm the bytes arrived in S3. Idempotent."""
+        """Check that exactly the declared bytes arrived, sniff their type, make a
+        thumbnail of an image, and mark the file ready. Idempotent. An upload whose
+        length differs from the declared one is removed and refused."""
         doc = self._own_file(actor_id, file_id)
+        if doc["status"] == "ready":
+            return file_storage.to_file(doc, self._file_channel(file_id))
         try:
-            head = self.files.client.head_object(Bucket=self.files.bucket, Key=doc["key"])
+            size = self.files.client.head_object(Bucket=self.files.bucket,
+                                                 Key=doc["key"])["ContentLength"]
         except ClientError:
             raise InvalidInput("the file's bytes have not been uploaded") from None
-        storage.mark_file_ready(self.db, file_id, head["ContentLength"])
-        return storage.to_file(storage.get_file(self.db, file_id))
+        if size != doc["declared_size"]:
+            self._remove_file(doc)
+            raise InvalidInput(f"{size} bytes arrived, not the {doc['declared_size']} declared")
+        cfg = get_config()
+        head = file_content.head_bytes(self.files, doc["key"]) if size else b""
+        content_type = file_content.sniff(head)
+        width = height = thumbnail_key = None
+        if content_type in file_content.THUMBNAILED and \
+                size <= int(cfg["files.thumbnail_max_bytes"]):
+            made = file_content.thumbnail(file_content.whole(self.files, doc["key"]),
+                                          int(cfg["files.thumbnail_size"]),
+                                          int(cfg["files.thumbnail_max_pixels"]))
+            if made is not None:
+                width, height, png = made
+                thumbnail_key = file_storage.thumbnail_key(doc)
+                self.files.client.put_object(Bucket=self.files.bucket, Key=thumbnail_key,
+                                             Body=png, ContentType="image/png")
+        ready = file_storage.mark_file_ready(self.db, file_id, size, content_type, width,
+                                             height, thumbnail_key)
+        return file_storage.to_file(ready)
 
     @rpc
-    def download_url(self, actor_id, file_id):
-        """A presigned GET URL that expires, for the uploader or a member of a
-        channel the file was shared in."""
-        doc = storage.get_file(self.db, file_id)
-        if doc is None or doc["status"] != "ready":
+    def download_url(self, actor_id, file_id, expires_in=None):
+        """Presigned GET URLs (the file and its thumbnail) that expire after
+        ``expires_in`` seconds (at most ``s3.presign_seconds``), for the uploader
+        or a member of the channel the file was shared in; not_found for others."""
+        doc = file_storage.get_file(self.db, file_id)
+        if doc is None or doc["status"] != "ready" or not self._may_read_file(actor_id, doc):
             raise NotFound("no such file")
-        if doc["uploader_id"] != actor_id and not any(
-                self.channels.is_member(cid, actor_id) for cid in doc["channel_ids"]):
+        longest = int(get_config()["s3.presign_seconds"])
+        if expires_in is not None and (type(expires_in) is not int
+                                       or not 1 <= expires_in <= longest):
+            raise InvalidInput(f"expires_in: 1 to {longest} seconds")
+        ttl = expires_in or longest
+        url = self._presigned(doc["key"], ttl, doc["content_type"],
+                              _disposition(doc["filename"]))
+        thumbnail = self._presigned(doc["thumbnail_key"], ttl, "image/png", "inline") \
+            if doc.get("thumbnail_key") else None
+        return {**file_storage.to_file(doc, self._file_channel(file_id)), "url": url,
+                "thumbnail_url": thumbnail, "expires_in": ttl}
+
+    @rpc
+    def delete_file(self, actor_id, file_id):
+        """Remove a file's objects and record: its uploader, an owner or an admin
+        (and the gateway, for the uploader, when an upload is abandoned). A file
+        already deleted is not_found, like one that never was."""
+        doc = file_storage.get_file(self.db, file_id)
+        if doc is None:
             raise NotFound("no such file")
-        ttl = int(get_config()["s3.presign_seconds"])
-        url = self.files.presigner.generate_presigned_url(
-            "get_object", ExpiresIn=ttl,
-            Params={"Bucket": self.files.bucket, "Key": doc["key"],
-                    "ResponseContentDisposition": f'attachment; filename="{doc["filename"]}"'})
-        return {**storage.to_file(doc), "url": url, "expires_in": ttl}
+        if doc["uploader_id"] != actor_id and \
+                self.users.access(actor_id).get("role") not in ADMIN_ROLES:
+            if doc["status"] == "ready" and self._may_read_file(actor_id, doc):
+                raise Forbidden("only its uploader, owners and admins delete a file")
+            raise NotFound("no such file")
+        self._remove_file(doc)
+        return {"id": file_id, "deleted": True}
 
     # -- helpers ----------------------------------------------------------
     def _message(self, ref):
@@ -252,19 +298,72 @@ class Service(ParleyService):
             raise Forbidden("only members post, and not in an archived channel")
 
     def _own_file(self, actor_id, file_id):
-        doc = storage.get_file(self.db, file_id)
+        doc = file_storage.get_file(self.db, file_id)
         if doc is None or doc["uploader_id"] != actor_id:
             raise NotFound("no such file")
         return doc
 
-    def _attachable_files(self, actor_id, file_ids):
-        files = []
+    def _attachable_files(self, actor_id, file_ids, channel_id, client_msg_id):
+        """The files as the message carries them, each now attached to this
+        message (``channel_id``, ``client_msg_id``): one's own, uploaded, and not
+        attached to another message (Conflict). A retry of the same send finds its
+        own attachments and goes on. Everything is checked before anything is
+        claimed, so a refusal leaves no file half attached (barring a race)."""
+        docs = []
         for file_id in file_ids:
             doc = self._own_file(actor_id, file_id)
             if doc["status"] != "ready":
                 raise InvalidInput(f"file {file_id} has not finished uploading")
-            files.append(storage.to_file(doc))
-        return files
+            docs.append(doc)
+        mine = {"channel_id": channel_id, "client_msg_id": client_msg_id}
+
+        def taken(record):
+            return record is not None and \
+                {k: record[k] for k in mine} != mine
+        for file_id in file_ids:
+            if taken(file_storage.attachment(self.db, file_id)):
+                raise Conflict(f"file {file_id} is attached to another message")
+        for file_id in file_ids:
+            if taken(file_storage.claim_attachment(self.db, file_id, channel_id,
+                                                   client_msg_id)):
+                raise Conflict(f"file {file_id} is attached to another message")
+        return [file_storage.to_file(doc, channel_id) for doc in docs]
+
+    def _file_channel(self, file_id):
+        record = file_storage.attachment(self.db, file_id)
+        return record["channel_id"] if record else None
+
+    def _may_read_file(self, actor_id, doc) -> bool:
+        """The uploader, or a member of the channel the file was shared in."""
+        if doc["uploader_id"] == actor_id:
+            return True
+        channel_id = self._file_channel(str(doc["_id"]))
+        return channel_id is not None and self.channels.is_member(channel_id, actor_id)
+
+    def _presigned(self, key, ttl, content_type, disposition):
+        return self.files.presigner.generate_presigned_url(
+            "get_object", ExpiresIn=ttl,
+            Params={"Bucket": self.files.bucket, "Key": key,
+                    "ResponseContentType": content_type,
+                    "ResponseContentDisposition": disposition})
+
+    def _remove_file(self, doc) -> None:
+        """Objects first, then the record: a crash in between leaves a record
+        whose removal a retry finishes."""
+        file_content.remove_objects(self.files, doc)
+        file_storage.forget_file(self.db, str(doc["_id"]))
+
+    def _remove_files(self, file_ids) -> None:
+        for file_id in file_ids:
+            doc = file_storage.get_file(self.db, file_id)
+            if doc is not None:
+                self._remove_file(doc)
+
+def _disposition(filename: str) -> str:
+    """``attachment`` with the name, ASCII-safe and RFC 5987-encoded."""
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_"
+                       for c in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def _public(doc) -> dict:

@@ -22,7 +22,6 @@ Reactions are stored as strings ``"<emoji> <user id>"``.
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
 
 import pymongo
@@ -30,7 +29,6 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 MAX_SEQ_ATTEMPTS = 50
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def ensure_indexes(db) -> None:
@@ -42,7 +40,6 @@ def ensure_indexes(db) -> None:
     db.message_changes.create_index([("message_id", 1), ("rev", 1)], unique=True,
                                     name="message_rev")
     db.message_changes.create_index([("published", 1), ("_id", 1)], name="changes_outbox")
-    db.files.create_index([("uploader_id", 1)], name="uploader")
 
 
 def to_message(doc) -> dict:
@@ -222,37 +219,6 @@ def pending_changes(db, limit=500):
 
 def mark_changes_published(db, ids) -> None:
     db.message_changes.update_many({"_id": {"$in": list(ids)}}, {"$set": {"published": True}})
-
-
-# -- files -----------------------------------------------------------------
-def new_file(db, uploader_id, filename, content_type, size) -> dict:
-    file_id = ObjectId()
-    doc = {"_id": file_id, "uploader_id": uploader_id, "filename": filename,
-           "content_type": content_type, "declared_size": size, "size": None,
-           "key": f"files/{file_id}/{_UNSAFE.sub('_', filename)[:120]}",
-           "status": "pending", "channel_ids": [], "created_at": _now()}
-    db.files.insert_one(doc)
-    return doc
-
-
-def get_file(db, file_id):
-    if not ObjectId.is_valid(file_id):
-        return None
-    return db.files.find_one({"_id": ObjectId(file_id)})
-
-
-def mark_file_ready(db, file_id, size) -> None:
-    db.files.update_one({"_id": ObjectId(file_id)}, {"$set": {"status": "ready", "size": size}})
-
-
-def attach_files(db, file_ids, channel_id) -> None:
-    db.files.update_many({"_id": {"$in": [ObjectId(f) for f in file_ids]}},
-                         {"$addToSet": {"channel_ids": channel_id}})
-
-
-def to_file(doc) -> dict:
-    return {"id": str(doc["_id"]), "filename": doc["filename"],
-            "content_type": doc["content_type"], "size": doc["size"], "status": doc["status"]}
 
 
 def _now():

@@ -11,7 +11,7 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from services.common.errors import NotFound
-from services.messaging import storage
+from services.messaging import file_storage, storage
 from services.messaging.service import Service
 
 
@@ -93,8 +93,8 @@ def stored_file(mongo):
     """``stored_file(uploader)`` stores a file whose upload completed (or, with
     ``status="pending"``, one still uploading) and returns its id."""
     def make(uploader="ada", filename="notes.txt", status="ready") -> str:
-        doc = storage.new_file(mongo, uploader, filename, "text/plain", 5)
+        doc = file_storage.new_file(mongo, uploader, filename, "text/plain", 5)
         if status == "ready":
-            storage.mark_file_ready(mongo, str(doc["_id"]), 5)
+            file_storage.mark_file_ready(mongo, str(doc["_id"]), 5, "text/plain")
         return str(doc["_id"])
     return make

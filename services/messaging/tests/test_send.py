@@ -132,55 +132,6 @@ def test_membership_is_checked_before_a_resend_is_answered(messaging, channels):
         messaging.send("ada", "general", "c-1", "hello")
 
 
-# -- attachments ------------------------------------------------------------------
-def test_a_message_may_be_just_an_attachment(messaging, stored_file):
-    file_id = stored_file("ada")
-    sent = messaging.send("ada", "general", "c-1", "", [file_id])
-    assert sent["text"] == ""
-    assert [a["id"] for a in sent["attachments"]] == [file_id]
-    assert sent["attachments"][0]["status"] == "ready"
-
-
-def test_an_attached_file_is_shared_with_the_channel(messaging, mongo, stored_file):
-    file_id = stored_file("ada")
-    messaging.send("ada", "general", "c-1", "see attached", [file_id])
-    assert storage.get_file(mongo, file_id)["channel_ids"] == ["general"]
-
-
-def test_a_resend_after_a_crash_before_sharing_files_still_shares_them(
-        messaging, mongo, stored_file, monkeypatch):
-    file_id = stored_file("ada")
-    share = storage.attach_files
-
-    def crash(*args):
-        raise ConnectionError("the instance died right after storing the message")
-
-    monkeypatch.setattr(storage, "attach_files", crash)
-    with pytest.raises(ConnectionError):
-        messaging.send("ada", "general", "c-1", "see attached", [file_id])
-    assert storage.get_file(mongo, file_id)["channel_ids"] == []
-
-    monkeypatch.setattr(storage, "attach_files", share)
-    resent = messaging.send("ada", "general", "c-1", "see attached", [file_id])
-    assert resent["duplicate"] is True
-    assert storage.get_file(mongo, file_id)["channel_ids"] == ["general"]
-
-
-def test_a_file_still_uploading_cannot_be_attached(messaging, mongo, stored_file):
-    file_id = stored_file("ada", status="pending")
-    with pytest.raises(InvalidInput, match="has not finished uploading"):
-        messaging.send("ada", "general", "c-1", "see attached", [file_id])
-    assert stored(mongo.messages) == []
-
-
-@pytest.mark.parametrize("owner", ["bob", None])
-def test_only_ones_own_existing_files_can_be_attached(messaging, mongo, stored_file, owner):
-    file_id = stored_file(owner) if owner else "0123456789abcdef01234567"
-    with pytest.raises(NotFound):
-        messaging.send("ada", "general", "c-1", "see attached", [file_id])
-    assert stored(mongo.messages) == []
-
-
 # -- races on the unique indexes -------------------------------------------------------
 def _rival(doc, **fields) -> dict:
     """What another messaging instance inserts at the same moment as ``doc``."""
