@@ -62,7 +62,7 @@ class Files(BaseHandler):
         self._received = 0
         self._put: asyncio.Task | None = None
         self._file_id: str | None = None
-        self._aborted = False
+        self._aborted = self._discarded = False
         self._refused = False
         self._drained = 0
         if self.request.method != "POST":
@@ -127,9 +127,14 @@ class Files(BaseHandler):
         if self._received > self._declared:  # HTTP framing forbids it; never trust that
             self._abort()
             return
-        put = asyncio.ensure_future(self._chunks.put(chunk))
+        await self._offer(chunk)
+
+    async def _offer(self, item) -> None:
+        """Queue ``item`` for the PUT, waiting while the queue is full, unless the
+        PUT has ended early (S3 failed or the upload was aborted): post() reports it."""
+        put = asyncio.ensure_future(self._chunks.put(item))
         await asyncio.wait({put, self._put}, return_when=asyncio.FIRST_COMPLETED)
-        if not put.done():  # the PUT ended early (S3 failed): post() reports it
+        if not put.done():
             put.cancel()
 
     async def _produce(self, write) -> None:
@@ -149,11 +154,16 @@ class Files(BaseHandler):
             self._abort()
             raise InvalidInput(f"{self._received} bytes arrived, not the "
                                f"{self._declared} declared")
-        await self._chunks.put(_END)
-        response = await self._put
-        if response.code != 200:
+        await self._offer(_END)
+        try:
+            response = await self._put
+        except Exception as exc:  # noqa: BLE001 - connection refused, reset, timed out
+            response, problem = None, str(exc)
+        else:
+            problem = f"file storage answered {response.code}"
+        if response is None or response.code != 200:
             await self._discard()
-            raise ServiceUnavailable(f"file storage answered {response.code}")
+            raise ServiceUnavailable(problem)
         self.send_json(await self.rpc("messaging", "complete_upload", self._actor,
                                       self._file_id), status=201)
 
@@ -174,6 +184,10 @@ class Files(BaseHandler):
         asyncio.ensure_future(self._discard())
 
     async def _discard(self) -> None:
+        """Forget the file (and whatever S3 may hold of it), once."""
+        if self._discarded:
+            return
+        self._discarded = True
         if self._put is not None:
             await asyncio.wait({self._put})
         try:
