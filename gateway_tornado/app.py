@@ -28,6 +28,7 @@ def make_app(gateway: Gateway) -> tornado.web.Application:
         (r"/api/v1/me", people.Me),
         (r"/api/v1/me/unread", people.MyUnread),
         (r"/api/v1/me/avatar", people.MyAvatar),
+        (r"/api/v1/me/presence", people.MyPresence),
         (r"/api/v1/users", people.Users),
         (rf"/api/v1/users/{ID}", people.User),
         (rf"/api/v1/users/{ID}/role", people.UserRole),

@@ -10,6 +10,7 @@ import asyncio
 import json
 import time
 import uuid
+from collections import OrderedDict
 from typing import Any
 
 import tornado.websocket
@@ -33,6 +34,9 @@ PRESENCE_REFRESH = 20.0     # seconds; well inside presence's session TTL
 CATCH_UP_EVERY = 0.25
 CATCH_UP_FOR = 10.0
 
+RECENT_EVENTS = 256         # event ids remembered per socket to drop repeats
+TYPING_EVERY = 3.0          # seconds: a socket's typing notices per channel, at most
+
 CLOSE_UNAUTHENTICATED = 4001
 CLOSE_TRY_AGAIN_LATER = 1013   # sessions could not be checked (Redis unavailable)
 CLOSE_TOO_SLOW = 4008
@@ -52,6 +56,11 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         self._delivered: dict[str, int] = {}
         self._owed: dict[str, int] = {}
         self._catch_ups: dict[str, asyncio.Task] = {}
+        # an event heard on several keys (presence goes to every shared channel) is
+        # written once; and typing notices are throttled per channel
+        self._recent: OrderedDict[str, None] = OrderedDict()
+        self._typed: dict[tuple[str, str | None], float] = {}
+        self._state = "active"   # this device: active or idle (the client says)
 
     def check_origin(self, origin: str) -> bool:
         return True  # authentication is by token, not by cookie
@@ -70,11 +79,13 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
                        else CLOSE_TRY_AGAIN_LATER, exc.message)
             return
         self.user_id, self.auth_session = claims["sub"], claims["sid"]
+        self.gateway.sockets.add(self)
         WS_CONNECTIONS.inc()
         await self._listen(user_key(self.user_id))
         for channel in await self._rpc("channels", "list_for_user", self.user_id):
             await self._listen(channel_key(channel["id"]))
-        await self._rpc("presence", "connect", self.user_id, self.session_id)
+        await self._rpc("presence", "connect", self.user_id, self.session_id,
+                            self._state)
         note_activity(self.gateway, self.user_id)
         self._presence_task = asyncio.create_task(self._refresh_presence())
         self._send({"type": "hello", "session_id": self.session_id, "user_id": self.user_id,
@@ -117,7 +128,10 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
             self._presence_task.cancel()
         for task in self._catch_ups.values():
             task.cancel()
-        asyncio.create_task(self._cleanup())
+        self.gateway.sockets.discard(self)
+        cleanup = asyncio.create_task(self._cleanup())
+        self.gateway.cleanups.add(cleanup)
+        cleanup.add_done_callback(self.gateway.cleanups.discard)
 
     # -- frames from the client -------------------------------------------
     async def _on_ping(self, frame: dict) -> dict:
@@ -195,11 +209,38 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
             self._catch_ups.pop(channel_id, None)
             self._owed.pop(channel_id, None)
 
+    async def _on_typing(self, frame: dict) -> dict | None:
+        """The person is typing (``state``: ``started``, the default, or
+        ``stopped``) in a channel or a thread. Answered only when refused: a
+        started notice repeated within TYPING_EVERY seconds is dropped here."""
+        channel_id, thread = frame.get("channel_id"), frame.get("thread_parent_id")
+        state = frame.get("state", "started")
+        if not isinstance(channel_id, str) or not channel_id:
+            raise InvalidInput("channel_id is required")
+        now = time.monotonic()
+        if state == "started" and now - self._typed.get((channel_id, thread), -TYPING_EVERY) \
+                < TYPING_EVERY:
+            return None
+        self._typed[(channel_id, thread)] = now if state == "started" else -TYPING_EVERY
+        await self._rpc("presence", "typing", self.user_id, channel_id, thread, state)
+        return None
+
+    async def _on_presence(self, frame: dict) -> dict:
+        """This device went idle or came back: ``state`` ``idle`` or ``active``."""
+        if frame.get("state") not in ("active", "idle"):
+            raise InvalidInput("state must be active or idle")
+        self._state = frame["state"]
+        status = await self._rpc("presence", "set_state", self.user_id, self.session_id,
+                                 self._state)
+        return {"type": "ack", "status": status}
+
     # -- events from the hub ----------------------------------------------
     def deliver(self, routing_key: str, event: dict[str, Any]) -> None:
         if event.get("type") == SESSION_REVOKED:  # for the gateway, not the client
             if self.auth_session in (event.get("data") or {}).get("session_ids", ()):
                 self._end_session()
+            return
+        if self._heard_before(event.get("event_id")):
             return
         data = event.get("data") or {}
         self._send({"type": event.get("type"), "data": data})
@@ -211,6 +252,16 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
                 asyncio.create_task(self._unlisten(channel_key(data["channel_id"])))
 
     # -- plumbing -----------------------------------------------------------
+    def _heard_before(self, event_id: str | None) -> bool:
+        if event_id is None:
+            return False
+        if event_id in self._recent:
+            return True
+        self._recent[event_id] = None
+        if len(self._recent) > RECENT_EVENTS:
+            self._recent.popitem(last=False)
+        return False
+
     def _send(self, frame: dict) -> None:
         if self.ws_connection is None or self.ws_connection.is_closing():
             return
@@ -266,7 +317,8 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
             except ParleyError:
                 pass  # checked again at the next frame or refresh
             try:
-                await self._rpc("presence", "connect", self.user_id, self.session_id)
+                await self._rpc("presence", "connect", self.user_id, self.session_id,
+                                self._state)
             except ParleyError as exc:
                 log.warning("presence_refresh_failed", error=exc.message)
             note_activity(self.gateway, self.user_id)  # an open socket is activity
@@ -287,4 +339,6 @@ _HANDLERS = {
     "delete": SocketHandler._on_delete,
     "react": SocketHandler._on_react,
     "delivered": SocketHandler._on_delivered,
+    "typing": SocketHandler._on_typing,
+    "presence": SocketHandler._on_presence,
 }

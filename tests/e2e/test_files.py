@@ -75,7 +75,8 @@ async def streaming_post(base_url: str, person: Person, path: str,
                          declared: int) -> tuple[bytes, int]:
     """A POST whose body is sent in 64 KiB pieces for as long as the server takes
     them (as a browser sends a file) while the answer is read. Returns the
-    answer's first bytes and how many body bytes the server accepted."""
+    answer's first bytes (empty if the connection was reset before any came)
+    and how many body bytes the server accepted."""
     reader, writer = await _post_headers(base_url, person, path, declared)
     sent = 0
 
@@ -87,7 +88,10 @@ async def streaming_post(base_url: str, person: Person, path: str,
             sent += 65536
     pumping = asyncio.ensure_future(pump())
     try:
-        answer = await asyncio.wait_for(reader.read(1000), 30)
+        try:
+            answer = await asyncio.wait_for(reader.read(1000), 30)
+        except ConnectionResetError:
+            answer = b""
         await asyncio.wait_for(asyncio.wait({pumping}), 30)  # until the server cuts it off
     finally:
         pumping.cancel()
@@ -280,6 +284,8 @@ async def test_other_routes_keep_the_gateways_body_limit(base_url):
     ada = await someone(base_url)
     too_big = int(get_config()["gateway.max_body_bytes"]) + 1
     answer, sent = await streaming_post(base_url, ada, "/api/v1/channels", too_big)
-    # the gateway cuts the connection at once; Traefik reports that as a 502
-    assert answer.split(b" ")[1] in (b"400", b"413", b"502"), answer[:300]
+    # the gateway cuts the connection at once: Traefik reports a 502, or the
+    # connection is reset under the client before any answer arrives
+    assert answer == b"" or answer.split(b" ")[1] in (b"400", b"502"), answer[:300]
+    assert sent < too_big
     assert (await ada.call("GET", "/channels")).body == []
