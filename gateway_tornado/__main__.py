@@ -44,10 +44,25 @@ async def serve(port: int, stop: asyncio.Event) -> None:
     if cfg["gateway.discovery"] == "file":
         discovery.withdraw(cfg, name)
     server.stop()
+    await close_sockets(gateway)
     await server.close_all_connections()
     await hub.stop()
     await rpc.close()
     await gateway.sessions.close()
+
+
+async def close_sockets(gateway: Gateway, grace: float = 5.0) -> None:
+    """Tell every socket this gateway is going away (1001: reconnect, through
+    Traefik to another gateway, and resume), then let their presence and hub
+    clean-ups finish while the loop and the RPC client still run."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    for socket in list(gateway.sockets):
+        socket.close(1001, "gateway restarting: reconnect")
+    while gateway.sockets and loop.time() < deadline:  # each leaves in on_close
+        await asyncio.sleep(0.05)
+    if gateway.cleanups:
+        await asyncio.wait(list(gateway.cleanups), timeout=max(0.1, deadline - loop.time()))
 
 
 def main(argv: list[str] | None = None) -> None:

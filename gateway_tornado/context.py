@@ -1,7 +1,8 @@
 """What every handler of one gateway process shares."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from services.common.config import Config
 from services.common.rpc_client import AsyncRpcClient
@@ -21,3 +22,5 @@ class Gateway:
     tokens: TokenCodec
     sessions: SessionCheck    # revoked sessions, checked on every authenticated request
     limiter: RateLimiter      # token buckets per person and per address (Redis)
+    sockets: set[Any] = field(default_factory=set)           # open /ws connections
+    cleanups: set[Any] = field(default_factory=set)          # their closing tasks

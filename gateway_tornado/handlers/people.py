@@ -125,3 +125,15 @@ class Presence(BaseHandler):
         self.authenticate()
         user_ids = [u for u in self.get_query_argument("user_ids", "").split(",") if u][:200]
         self.send_json(await self.rpc("presence", "get", user_ids))
+
+
+class MyPresence(BaseHandler):
+    """Set oneself away (whatever one's devices do) or back to automatic."""
+
+    route = "me.presence"
+
+    async def put(self):
+        user_id = self.authenticate()
+        status = await self.rpc("presence", "set_manual", user_id,
+                                self.body_json().get("presence"))
+        self.send_json({"user_id": user_id, "status": status})

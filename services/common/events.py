@@ -24,6 +24,10 @@ TOPICS = (MESSAGE_CREATED, MESSAGE_UPDATED, MESSAGE_DELETED, REACTION_ADDED, REA
 REALTIME_EXCHANGE = "parley.realtime"
 # Bus only, never on Kafka: a member's delivered or read cursor moved in a DM or group DM.
 RECEIPT = "receipt"
+# Bus only: someone's status changed (to everyone sharing a channel with them), and
+# someone is typing in a channel (expires by itself).
+PRESENCE_CHANGED = "presence.changed"
+TYPING = "typing"
 
 
 def channel_key(channel_id: str) -> str:
@@ -155,4 +159,33 @@ class Receipt(ChannelEvent):
         for name in ("delivered_seq", "read_seq"):
             if not isinstance(data.get(name), int) or data[name] < 0:
                 raise ValueError(f"{name} must be a non-negative integer")
+        return data
+
+
+class PresenceChanged(Event):
+    """``presence.changed`` (v1, real-time bus only): ``data`` is ``{"user_id",
+    "status", "last_seen_at"}``; ``status`` is ``online``, ``away`` or ``offline``."""
+
+    type: Literal["presence.changed"] = PRESENCE_CHANGED
+
+    @field_validator("data")
+    @classmethod
+    def _data_is_a_status(cls, data: dict[str, Any]) -> dict[str, Any]:
+        if data.get("status") not in ("online", "away", "offline"):
+            raise ValueError("status must be online, away or offline")
+        return data
+
+
+class Typing(ChannelEvent):
+    """``typing`` (v1, real-time bus only): ``data`` is ``{"channel_id", "user_id",
+    "thread_parent_id", "state", "expires_in"}``: ``state`` ``started`` shows the
+    person as typing for ``expires_in`` seconds unless repeated; ``stopped`` ends it."""
+
+    type: Literal["typing"] = TYPING
+
+    @field_validator("data")
+    @classmethod
+    def _data_is_typing(cls, data: dict[str, Any]) -> dict[str, Any]:
+        if data.get("state") not in ("started", "stopped"):
+            raise ValueError("state must be started or stopped")
         return data

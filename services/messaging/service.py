@@ -139,9 +139,9 @@ class Service(ParleyService):
             raise Forbidden("only its author, owners and admins delete a message")
         if channel.get("archived_at") and doc.get("deleted_at") is None:
             raise Forbidden("an archived channel is read-only")
-        deleted = self._change(ref, MESSAGE_DELETED, lambda d: changes.delete(d, storage._now()))
+        # Files first: a retry after a crash in between still sees them attached.
         self._remove_files(f["id"] for f in doc.get("attachments", []))
-        return deleted
+        return self._change(ref, MESSAGE_DELETED, lambda d: changes.delete(d, storage._now()))
 
     @rpc
     def pin(self, actor_id, channel_id, message_id, pinned=True):

@@ -1,57 +1,118 @@
-"""Presence: who is online, kept in Redis by the gateways' socket sessions.
+"""Presence: who is online, away or offline, and who is typing.
 
-A person is online while at least one of their sessions is alive. Each session
-is a key with a time-to-live that the gateway refreshes on heartbeats, so a
-gateway that dies takes its sessions offline within ``SESSION_TTL`` seconds.
+Statuses come from the gateways' socket sessions in Redis (store.py): a person
+is online while one of their devices is active, away when every device is idle
+or they set themselves away, offline when no session is alive. A session lives
+while its gateway renews it, so a gateway that dies takes its sessions offline
+within ``SESSION_TTL`` seconds; a sweep every few seconds announces those.
+
+A change of status is announced once (``presence.changed``) to everyone who
+shares a channel or conversation with the person, on the real-time bus: one
+publication per channel they are in, which every gateway delivers to the
+sockets listening there (a socket hearing it on several channels drops the
+repeats by event id). Typing notices go to one channel and expire by
+themselves on the clients (``TYPING_EXPIRES``); nothing about typing is stored.
 """
 from __future__ import annotations
 
+import time
+from datetime import datetime, timezone
+
 from nameko.rpc import rpc
+from nameko.timer import timer
 
-from services.common.dependencies import RedisClient
+from services.common.dependencies import RealtimeBus, RedisClient, TimedRpcProxy
+from services.common.errors import NotFound
+from services.common.events import PresenceChanged, Typing, channel_key, user_key
 from services.common.service_base import ParleyService
+from services.common.validation import validated
 
-SESSION_TTL = 60
+from .schemas import Lookup, Manual, Session, TypingNotice
+from .store import SESSION_TTL, PresenceStore  # noqa: F401 (SESSION_TTL: tests, docs)
 
-
-def _session_key(session_id):
-    return f"presence:session:{session_id}"
-
-
-def _user_key(user_id):
-    return f"presence:user:{user_id}"
+SWEEP_EVERY = 5            # seconds between looks for lapsed sessions
+TYPING_EXPIRES = 6         # seconds a typing notice shows unless repeated
 
 
 class Service(ParleyService):
     name = "presence"
 
     redis = RedisClient()
+    realtime = RealtimeBus()
+    channels = TimedRpcProxy("channels")
 
     @rpc
-    def connect(self, user_id, session_id):
-        """Record a live socket session (also the heartbeat). Idempotent."""
-        pipe = self.redis.pipeline()
-        pipe.set(_session_key(session_id), user_id, ex=SESSION_TTL)
-        pipe.sadd(_user_key(user_id), session_id)
-        pipe.expire(_user_key(user_id), SESSION_TTL * 2)
-        pipe.execute()
-        return self._status(user_id)
+    def connect(self, user_id, session_id, state="active"):
+        """Record a live socket session, or renew it (the gateway's heartbeat),
+        in its current state. Idempotent. Returns the person's status."""
+        session = validated(Session, user_id=user_id, session_id=session_id, state=state)
+        self.store.open_session(session.user_id, session.session_id, session.state, _now())
+        return self._announce(session.user_id)
+
+    @rpc
+    def set_state(self, user_id, session_id, state):
+        """A device went idle or came back (``idle`` / ``active``)."""
+        return self.connect(user_id, session_id, state)
 
     @rpc
     def disconnect(self, user_id, session_id):
-        pipe = self.redis.pipeline()
-        pipe.delete(_session_key(session_id))
-        pipe.srem(_user_key(user_id), session_id)
-        pipe.execute()
-        return self._status(user_id)
+        session = validated(Session, user_id=user_id, session_id=session_id)
+        self.store.close_session(session.user_id, session.session_id, _now())
+        return self._announce(session.user_id)
+
+    @rpc
+    def set_manual(self, user_id, presence):
+        """``away``: shown away whatever the devices do; ``auto``: from the devices."""
+        data = validated(Manual, user_id=user_id, presence=presence)
+        self.store.set_manual(data.user_id, data.presence == "away")
+        return self._announce(data.user_id)
 
     @rpc
     def get(self, user_ids):
-        return {user_id: self._status(user_id) for user_id in user_ids}
+        """``{user_id: {"status", "last_seen_at"}}`` for each id asked about."""
+        ids = list(dict.fromkeys(validated(Lookup, user_ids=list(user_ids)).user_ids))
+        return {user_id: {"status": self.store.status(user_id), "last_seen_at": _iso(seen)}
+                for user_id, seen in zip(ids, self.store.last_seen(ids))}
 
-    def _status(self, user_id):
-        sessions = self.redis.smembers(_user_key(user_id))
-        if not sessions:
-            return "offline"
-        alive = self.redis.exists(*(_session_key(s) for s in sessions))
-        return "online" if alive else "offline"
+    @rpc
+    def typing(self, user_id, channel_id, thread_parent_id=None, state="started"):
+        """Tell the channel that a member is typing (or stopped). Members only."""
+        notice = validated(TypingNotice, user_id=user_id, channel_id=channel_id,
+                           thread_parent_id=thread_parent_id, state=state)
+        if not self.channels.is_member(notice.channel_id, notice.user_id):
+            raise NotFound("no such channel")
+        self.realtime(channel_key(notice.channel_id), Typing(data={
+            **notice.model_dump(), "expires_in": TYPING_EXPIRES}))
+        return {"expires_in": TYPING_EXPIRES}
+
+    @timer(interval=SWEEP_EVERY)
+    def sweep(self):
+        """Announce people whose last session lapsed (their gateway died)."""
+        for user_id in dict.fromkeys(u for u, _ in self.store.lapsed(_now())):
+            self._announce(user_id)
+
+    # -- helpers ----------------------------------------------------------------
+    @property
+    def store(self) -> PresenceStore:
+        return PresenceStore(self.redis)
+
+    def _announce(self, user_id: str) -> str:
+        """The person's status; if it is not what was last announced, announce it
+        (to their own devices and every channel they are in)."""
+        status = self.store.status(user_id)
+        if self.store.swap_announced(user_id, status) != status:
+            (seen,) = self.store.last_seen([user_id])
+            event = PresenceChanged(data={"user_id": user_id, "status": status,
+                                          "last_seen_at": _iso(seen)})
+            self.realtime(user_key(user_id), event)
+            for channel in self.channels.list_for_user(user_id):
+                self.realtime(channel_key(channel["id"]), event)
+        return status
+
+
+def _now() -> float:
+    return time.time()
+
+
+def _iso(epoch: float | None) -> str | None:
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat() if epoch else None

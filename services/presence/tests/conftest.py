@@ -13,6 +13,7 @@ from nameko.containers import ServiceContainer
 from nameko.testing import waiting
 from nameko.testing.services import entrypoint_hook, replace_dependencies
 
+from services.presence import service as service_module
 from services.presence.service import Service
 
 
@@ -41,8 +42,9 @@ def green_entrypoint_waiter(monkeypatch):
 def clock(monkeypatch) -> Clock:
     clock = Clock()
     # fakeredis stamps every command with this module's time.time() and expires
-    # keys against it
+    # keys against it; the service reads the same clock for its sweeps
     monkeypatch.setattr(fakeredis._socket._base, "time", clock)
+    monkeypatch.setattr(service_module, "time", clock)
     return clock
 
 
@@ -51,12 +53,31 @@ def redis(clock):
     return fakeredis.FakeRedis(decode_responses=True)  # as stores.redis_client
 
 
+class Channels:
+    """Stands in for the channels service: who is in which channel."""
+
+    def __init__(self):
+        self.members = {"general": {"ada", "bob"}, "dm-ada-bob": {"ada", "bob"},
+                        "random": {"bob"}}
+
+    def is_member(self, channel_id, user_id):
+        return user_id in self.members.get(channel_id, ())
+
+    def list_for_user(self, user_id):
+        return [{"id": c} for c, people in sorted(self.members.items()) if user_id in people]
+
+
 @pytest.fixture
 def presence(redis):
     """``presence.<method>(...)`` runs one worker of the service through its
-    container, with every dependency but Redis (instrumentation included) real."""
+    container, with Redis (fakeredis), the channels service (``presence.channels``)
+    and the real-time bus (``presence.published``, the (routing key, event) pairs)
+    standing in, and every other dependency (instrumentation included) real."""
     container = ServiceContainer(Service, {"AMQP_URI": "memory://"})
-    replace_dependencies(container, redis=redis)
+    channels = Channels()
+    published: list = []
+    replace_dependencies(container, redis=redis, channels=channels,
+                         realtime=lambda key, event: published.append((key, event)))
     for dependency in container.dependencies:
         dependency.setup()
 
@@ -68,4 +89,6 @@ def presence(redis):
                     return hook(*args, **kwargs)
             return call
 
-    return Calls()
+    calls = Calls()
+    calls.channels, calls.published = channels, published
+    return calls

@@ -1,0 +1,121 @@
+"""Presence's Redis keys and the one rule that turns sessions into a status.
+
+- ``presence:session:<sid>``: hash ``{user, state}`` (``active`` or ``idle``), with a
+  time-to-live the gateway's heartbeat renews; a gateway that dies lets it lapse.
+- ``presence:user:<uid>``: the set of that person's session ids.
+- ``presence:expiries``: sorted set ``"<uid> <sid>"`` → when the session lapses, so
+  that a sweep can announce people whose last session lapsed (Redis expiry itself
+  tells nobody).
+- ``presence:status:<uid>``: the status last announced; swapping it atomically
+  (GETSET) decides who announces a change, so each change is announced once.
+- ``presence:last_seen:<uid>``: when the person was last connected (epoch s).
+- ``presence:manual:<uid>``: ``away`` when the person set themselves away.
+"""
+from __future__ import annotations
+
+SESSION_TTL = 60           # seconds; the gateway renews every 20
+LAST_SEEN_TTL = 90 * 86400
+STATUSES = ("online", "away", "offline")
+
+
+def session_key(session_id: str) -> str:
+    return f"presence:session:{session_id}"
+
+
+def user_key(user_id: str) -> str:
+    return f"presence:user:{user_id}"
+
+
+def status_key(user_id: str) -> str:
+    return f"presence:status:{user_id}"
+
+
+def last_seen_key(user_id: str) -> str:
+    return f"presence:last_seen:{user_id}"
+
+
+def manual_key(user_id: str) -> str:
+    return f"presence:manual:{user_id}"
+
+
+EXPIRIES = "presence:expiries"
+
+
+def aggregate(session_states: list[str | None], manual: str | None) -> str:
+    """One status from a person's sessions (None: lapsed) and their own setting:
+    offline without a live session, else away if they said so or every device
+    is idle, else online."""
+    live = [state for state in session_states if state is not None]
+    if not live:
+        return "offline"
+    if manual == "away" or "active" not in live:
+        return "away"
+    return "online"
+
+
+class PresenceStore:
+    def __init__(self, redis):
+        self.redis = redis
+
+    def open_session(self, user_id: str, session_id: str, state: str, now: float) -> None:
+        """Record (or renew) a live session in its current state."""
+        pipe = self.redis.pipeline()
+        pipe.hset(session_key(session_id), mapping={"user": user_id, "state": state})
+        pipe.expire(session_key(session_id), SESSION_TTL)
+        pipe.sadd(user_key(user_id), session_id)
+        pipe.expire(user_key(user_id), SESSION_TTL * 2)
+        pipe.zadd(EXPIRIES, {f"{user_id} {session_id}": now + SESSION_TTL})
+        pipe.set(last_seen_key(user_id), now, ex=LAST_SEEN_TTL)
+        pipe.execute()
+
+    def close_session(self, user_id: str, session_id: str, now: float) -> None:
+        pipe = self.redis.pipeline()
+        pipe.delete(session_key(session_id))
+        pipe.srem(user_key(user_id), session_id)
+        pipe.zrem(EXPIRIES, f"{user_id} {session_id}")
+        pipe.set(last_seen_key(user_id), now, ex=LAST_SEEN_TTL)
+        pipe.execute()
+
+    def session_state(self, session_id: str) -> str | None:
+        return self.redis.hget(session_key(session_id), "state")
+
+    def status(self, user_id: str) -> str:
+        sessions = sorted(self.redis.smembers(user_key(user_id)))
+        pipe = self.redis.pipeline()
+        for session_id in sessions:
+            pipe.hget(session_key(session_id), "state")
+        pipe.get(manual_key(user_id))
+        *states, manual = pipe.execute()
+        return aggregate(states, manual)
+
+    def last_seen(self, user_ids: list[str]) -> list[float | None]:
+        if not user_ids:
+            return []
+        return [float(v) if v is not None else None
+                for v in self.redis.mget([last_seen_key(u) for u in user_ids])]
+
+    def set_manual(self, user_id: str, away: bool) -> None:
+        if away:
+            self.redis.set(manual_key(user_id), "away")
+        else:
+            self.redis.delete(manual_key(user_id))
+
+    def swap_announced(self, user_id: str, status: str) -> str:
+        """Remember ``status`` as announced; returns what was announced before."""
+        before = self.redis.getset(status_key(user_id), status)
+        self.redis.expire(status_key(user_id), LAST_SEEN_TTL)
+        return before or "offline"
+
+    def lapsed(self, now: float, limit: int = 1000) -> list[tuple[str, str]]:
+        """Sessions past their time-to-live, each claimed by exactly one caller
+        (ZREM answers 1 to one of the racing sweepers only)."""
+        claimed = []
+        for member in self.redis.zrangebyscore(EXPIRIES, "-inf", now, start=0, num=limit):
+            if self.redis.zrem(EXPIRIES, member):
+                user_id, _, session_id = member.partition(" ")
+                if self.redis.exists(session_key(session_id)):  # renewed meanwhile
+                    self.redis.zadd(EXPIRIES, {member: now + SESSION_TTL})
+                    continue
+                self.redis.srem(user_key(user_id), session_id)
+                claimed.append((user_id, session_id))
+        return claimed
