@@ -295,6 +295,23 @@ def test_deleting_a_message_removes_its_files_objects_and_records(messaging, mon
     assert messaging.delete("ada", "general", sent["id"])["deleted_at"]  # a repeat is fine
 
 
+def test_a_message_delete_that_died_after_removing_files_is_finished_by_a_retry(
+        messaging, mongo, upload, s3, monkeypatch):
+    done = upload(png())
+    sent = messaging.send("ada", "general", "c-1", "", [done["id"]])
+    tombstone = messaging._change
+
+    def die(*args, **kwargs):
+        raise ConnectionError("the instance died before writing the tombstone")
+    monkeypatch.setattr(messaging, "_change", die)
+    with pytest.raises(ConnectionError):
+        messaging.delete("ada", "general", sent["id"])
+    assert s3.objects == {}  # the files went first
+    monkeypatch.setattr(messaging, "_change", tombstone)
+    assert messaging.delete("ada", "general", sent["id"])["deleted_at"]
+    assert stored(mongo.files) == []
+
+
 def test_the_uploader_deletes_a_file_and_then_it_is_not_found(messaging, mongo, upload, s3):
     file_id = upload(png())["id"]
     assert messaging.delete_file("ada", file_id) == {"id": file_id, "deleted": True}
