@@ -11,7 +11,7 @@ import pytest
 from tornado.websocket import websocket_connect
 
 from gateway_tornado import websocket
-from services.common.errors import NotFound
+from services.common.errors import Forbidden, NotFound
 
 MESSAGE = {"id": "6742a1b2c3d4e5f601234567", "channel_id": "dm-1", "seq": 7,
            "sender_id": "ada"}
@@ -108,6 +108,17 @@ async def test_a_seq_channels_has_not_counted_yet_is_asked_for_again_until_it_is
     assert marks(rpc)[-1] == 6 and len(marks(rpc)) == asked  # recorded: asking stops
     ack = await request(socket, {"type": "delivered", "channel_id": "dm-1", "seq": 6})
     assert ack["delivered_seq"] == 6 and len(marks(rpc)) == asked
+
+
+async def test_the_catch_up_stops_when_channels_refuses_for_good(socket, rpc, monkeypatch):
+    monkeypatch.setattr(websocket, "CATCH_UP_EVERY", 0.02)
+    rpc.answer("channels", "mark_delivered", counted_up_to([3]))
+    await request(socket, {"type": "delivered", "channel_id": "dm-1", "seq": 5})
+    rpc.answer("channels", "mark_delivered", Forbidden("you are not a member of this channel"))
+    await asyncio.sleep(0.2)
+    asked = len(marks(rpc))
+    await asyncio.sleep(0.2)
+    assert len(marks(rpc)) == asked  # left the channel: nothing more to record
 
 
 @pytest.mark.parametrize("frame", [{"channel_id": "dm-1", "seq": -1},

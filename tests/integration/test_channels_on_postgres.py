@@ -3,7 +3,8 @@ real PostgreSQL (a scratch database migrated by the service's own Alembic script
 
 What SQLite in the unit tests cannot show: two people opening the same DM in the
 same instant meet on the unique member key and get one conversation; the same
-message applied twice at once is counted once."""
+message applied twice at once is counted once; deliveries and reads racing on one
+membership leave its cursors at the highest seq."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
