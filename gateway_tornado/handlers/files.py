@@ -190,6 +190,8 @@ class Files(BaseHandler):
         self._discarded = True
         if self._put is not None:
             await asyncio.wait({self._put})
+            if not self._put.cancelled():
+                self._put.exception()  # expected when aborted: retrieved, not logged
         try:
             await self.rpc("messaging", "delete_file", self._actor, self._file_id)
         except Exception as exc:  # noqa: BLE001 - best effort: a pending file is never served
