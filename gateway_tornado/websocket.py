@@ -98,7 +98,7 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
             frame = json.loads(raw)
             if not isinstance(frame, dict):
                 raise ValueError
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deeply
             self._send({"type": "error", "code": "invalid_input", "message": "not a JSON object"})
             return
         kind = str(frame.get("type", ""))

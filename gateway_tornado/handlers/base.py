@@ -120,6 +120,8 @@ class BaseHandler(tornado.web.RequestHandler):
             raise InvalidInput("the body is not valid UTF-8") from None
         except ValueError:
             raise InvalidInput("the body is not valid JSON") from None
+        except RecursionError:
+            raise InvalidInput("the body is nested too deeply") from None
         if not isinstance(body, dict):
             raise InvalidInput("the body must be a JSON object")
         return body

@@ -119,6 +119,15 @@ async def test_a_body_that_is_not_utf8_is_invalid_input_saying_so(fetch, rpc):
     assert rpc.calls == []
 
 
+async def test_a_body_nested_too_deeply_for_the_parser_is_invalid_input_not_a_crash(fetch, rpc):
+    response = await fetch("/api/v1/auth/login", method="POST",
+                           body=b"[" * 100_000 + b"]" * 100_000)
+    assert response.code == 400
+    assert envelope(response) == {"code": "invalid_input",
+                                  "message": "the body is nested too deeply"}
+    assert rpc.calls == []
+
+
 async def test_a_path_segment_that_is_not_utf8_is_invalid_input_not_a_generic_error(
         fetch, rpc, bearer):
     response = await fetch(f"/api/v1/channels/c1/messages/{'a' * 24}/reactions/%FF%FE",

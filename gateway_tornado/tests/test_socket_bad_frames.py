@@ -44,3 +44,14 @@ async def test_a_valid_text_frame_still_reaches_the_handler(open_socket):
     pong = json.loads(await ws.read_message())
     assert (pong["type"], pong["req_id"]) == ("pong", "é ✓")
     ws.close()
+
+
+async def test_a_frame_nested_too_deeply_is_an_error_frame_not_a_dropped_socket(open_socket):
+    ws = await open_socket()
+    await hello(ws)
+    await ws.write_message("[" * 100_000 + "]" * 100_000)
+    error = json.loads(await ws.read_message())
+    assert (error["type"], error["code"]) == ("error", "invalid_input")
+    await ws.write_message(json.dumps({"type": "ping", "req_id": 2}))
+    assert json.loads(await ws.read_message())["type"] == "pong"
+    ws.close()
