@@ -26,8 +26,8 @@ NO_SUCH_ID = "0" * 24   # a well-formed message id of no message
 
 @dataclass
 class Room:
-    """ann owns every channel; bob is a member of open and archived and listens on his
-    socket; carol is a member of nothing."""
+    """ann owns every channel; bob is a member of open and archived; carol is a member
+    of nothing. All three have a socket open: ann's and bob's hear their channels."""
     ann: Person
     bob: Person
     carol: Person
