@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help bootstrap up down status logs shell test test-unit
+.PHONY: help bootstrap up down status logs shell test test-unit bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,3 +30,6 @@ test: bootstrap  ## set up and run every test (starts the stack if it is not run
 
 test-unit: bootstrap  ## only the tests that need no running stack
 	@$(PY) -m pytest -m "not integration"
+
+bench: up  ## measure what the stores cost (results in var/bench/, summary in docs/performance.md)
+	@$(PY) -m bench.message_store

@@ -16,7 +16,7 @@ step() { printf 'bootstrap: %s\n' "$*"; }
 die() { printf 'bootstrap: %s\n' "$*" >&2; exit 1; }
 
 # ---- 1. Debian packages ---------------------------------------------------
-DEBS=(rabbitmq-server postgresql redis-server prometheus prometheus-alertmanager)
+DEBS=(rabbitmq-server postgresql redis-server prometheus prometheus-alertmanager patch)
 missing=()
 for pkg in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -77,12 +77,28 @@ fi
 command -v java >/dev/null || die "java not found: install a JDK 17 (Debian: openjdk-17-jre-headless)"
 
 # ---- 4. FerretDB from the Go module proxy -----------------------------------
+# FerretDB v1.24 indexes `_id` as `->"_id"` but filters on `->'$._id'`, so SQLite
+# never uses the index (upstream FerretDB/FerretDB#4646). The build uses a copy of
+# the module from the Go module proxy with ops/ferretdb/patches/*.patch applied
+# (a `replace` in a generated modfile; ops/ferretdb/go.mod itself stays as is).
 FERRET="$BOOT/ferretdb/parley-ferretdb"
-if [ ! -x "$FERRET" ] || [ ops/ferretdb/main.go -nt "$FERRET" ] || [ ops/ferretdb/go.mod -nt "$FERRET" ]; then
+newest_input=$(ls -t ops/ferretdb/main.go ops/ferretdb/go.mod ops/ferretdb/patches/*.patch | head -1)
+if [ ! -x "$FERRET" ] || [ "$newest_input" -nt "$FERRET" ]; then
   command -v go >/dev/null || die "go not found: install Go 1.24 or newer"
-  step "building FerretDB (ops/ferretdb)"
-  mkdir -p "$(dirname "$FERRET")"
-  (cd ops/ferretdb && go build -o "$FERRET.tmp" .) || die "go build of FerretDB failed (no network for a first build?)"
+  step "building FerretDB (ops/ferretdb, with ops/ferretdb/patches)"
+  (cd ops/ferretdb && go mod download github.com/FerretDB/FerretDB) \
+    || die "could not fetch FerretDB from the Go module proxy"
+  moddir=$(cd ops/ferretdb && go list -m -f '{{.Dir}}' github.com/FerretDB/FerretDB)
+  src="$BOOT/ferretdb/src"
+  rm -rf "$src" && mkdir -p "$BOOT/ferretdb" && cp -r "$moddir" "$src" && chmod -R u+w "$src"
+  for p in ops/ferretdb/patches/*.patch; do
+    (cd "$src" && patch -s -p1 < "$REPO/$p") || die "$p no longer applies to FerretDB"
+  done
+  cp ops/ferretdb/go.mod "$BOOT/ferretdb/build.mod"
+  cp ops/ferretdb/go.sum "$BOOT/ferretdb/build.sum"
+  printf '\nreplace github.com/FerretDB/FerretDB => %s\n' "$src" >> "$BOOT/ferretdb/build.mod"
+  (cd ops/ferretdb && go build -modfile "$BOOT/ferretdb/build.mod" -o "$FERRET.tmp" .) \
+    || die "go build of FerretDB failed (no network for a first build?)"
   mv "$FERRET.tmp" "$FERRET"
 else
   step "FerretDB binary present"

@@ -28,7 +28,9 @@ MESSAGES_SENT = Counter("parley_messages_sent_total", "Messages stored (not coun
 EVENTS_PUBLISHED = Counter("parley_events_published_total", "Events written to Kafka", ["topic"])
 EVENTS_CONSUMED = Counter("parley_events_consumed_total", "Events applied by a consumer",
                           ["topic", "group"])
-OUTBOX_BACKLOG = Gauge("parley_outbox_backlog", "Stored messages not yet on Kafka")
+OUTBOX_BACKLOG = Gauge("parley_outbox_backlog", "Stored events not yet on Kafka")
+OUTBOX_OLDEST_AGE = Gauge("parley_outbox_oldest_age_seconds",
+                          "Age of the oldest stored event not yet on Kafka")
 CONSUMER_LAG = Gauge("parley_consumer_lag_records",
                      "Records on Kafka a consumer group has not applied yet",
                      ["topic", "partition", "group"])

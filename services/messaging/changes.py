@@ -42,11 +42,21 @@ def pin(doc, actor_id: str, pinned: bool, at: datetime) -> dict | None:
     return {"pinned": False, "pinned_by": None, "pinned_at": None}
 
 
-def count_replies(doc, summary: dict) -> dict | None:
-    """Bring a thread parent's summary up to date (None: it already is)."""
-    current = {k: doc.get(k, default) for k, default in
-               (("reply_count", 0), ("last_reply_at", None), ("participants", []))}
-    return None if current == summary else dict(summary)
+def count_reply(doc, reply) -> dict | None:
+    """Count ``reply`` into its thread's parent (None: it is counted already).
+    Worked out from the parent as it is and the one reply, so a resend that
+    counts again changes nothing."""
+    seqs = list(doc.get("reply_seqs", []))
+    if reply["seq"] in seqs:
+        return None
+    participants = list(doc.get("participants", []))
+    if reply["sender_id"] not in participants:
+        participants.append(reply["sender_id"])
+    last = doc.get("last_reply_at")
+    return {"reply_seqs": sorted(seqs + [reply["seq"]]), "reply_count": len(seqs) + 1,
+            "participants": participants,
+            "last_reply_at": reply["created_at"] if last is None else max(last,
+                                                                        reply["created_at"])}
 
 
 def react(doc, actor_id: str, emoji: str, add: bool) -> dict | None:

@@ -1,17 +1,18 @@
-"""`parley-outbox-relay`: moves stored messages onto Kafka as `message.created`.
+"""`parley-outbox-relay`: moves messaging's events onto Kafka.
 
 The messaging service never talks to Kafka (it runs under eventlet; aiokafka is
-asyncio). Instead each message document is written with ``published: false`` and
-this process publishes those in order, keyed by channel id, with an idempotent
-producer (acks=all), and only then marks them published. A crash between the two
-steps publishes a message twice; every consumer is idempotent by message id.
+asyncio). Instead, before it stores a message or a change of one (edit, delete,
+pin, reaction, thread count), it queues an entry in the ``outbox`` collection
+naming it (storage.enqueue). This process reads the outbox in queue order,
+produces each stored message as ``message.created`` and each change's stored
+event to the topic named by its type (``message.updated``, ``message.deleted``,
+``reaction.added``, ``reaction.removed``), keyed by channel id, with an
+idempotent producer (acks=all), and only then deletes the entries. An entry
+whose write has not happened yet waits; one whose write never happened (the
+writer failed, or lost a race to another writer) is dropped after
+storage.ORPHAN_AFTER. A crash between producing and deleting produces an event
+twice; every consumer dedupes by event id (a message's event id is its id).
 Run one relay: two would both work but could interleave a channel's order.
-
-Later changes of a message (``message.updated``, ``message.deleted``,
-``reaction.added``, ``reaction.removed``) are documents of ``message_changes``
-holding their event with ``published: false`` (storage.claim_change); the relay
-produces each to the topic named by its type, then marks it published. Each
-change's event id is its own: consumers dedupe by event id.
 """
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ from services.common.stores import mongo_database
 from services.common.events import MESSAGE_CREATED, Message, MessageCreated
 from services.common.logging import configure_logging, get_logger
 from services.common.process import run_until_signalled
-from services.common.metrics import EVENTS_PUBLISHED, OUTBOX_BACKLOG, serve_metrics
+from services.common.metrics import (EVENTS_PUBLISHED, OUTBOX_BACKLOG, OUTBOX_OLDEST_AGE,
+                                     serve_metrics)
 
 from . import storage
 
@@ -38,41 +40,40 @@ BACKLOG_EVERY = 1.0  # seconds between outbox backlog measurements (a count quer
 
 
 async def relay_once(db, producer) -> int:
-    docs = await asyncio.to_thread(storage.unpublished, db, BATCH)
-    if not docs:
+    """Produce the events of up to BATCH outbox entries, in the order they were
+    queued, to the topic named by each event's type, keyed by channel id; then
+    take the entries out. Returns how many entries were settled."""
+    entries = await asyncio.to_thread(storage.outbox_entries, db, BATCH)
+    if not entries:
         return 0
-    sends = []
-    for doc in docs:
+    sends, settled, topics = [], [], []
+    for entry in entries:
+        what, doc = await asyncio.to_thread(storage.resolve, db, entry)
+        if what == "wait":
+            continue  # its write is still under way; the next round takes it
+        settled.append(entry["_id"])
+        if what == "drop":
+            continue
+        topic, value, request_id = _record(what, doc)
+        headers = [("request_id", request_id.encode())] if request_id else None
+        sends.append(await producer.send(topic, value, key=entry["channel_id"].encode(),
+                                         headers=headers))
+        topics.append(topic)
+    await asyncio.gather(*sends)  # every record acknowledged by the broker
+    await asyncio.to_thread(storage.dequeue, db, settled)
+    for topic in topics:
+        EVENTS_PUBLISHED.labels(topic).inc()
+    return len(settled)
+
+
+def _record(what: str, doc) -> tuple[str, bytes, str | None]:
+    """(topic, value, request id) of a stored message's or change's event."""
+    if what == "message":
         request_id = doc.get("request_id")
         event = MessageCreated.of(Message.model_validate(storage.to_message(doc)), request_id)
-        headers = [("request_id", request_id.encode())] if request_id else None
-        sends.append(await producer.send(MESSAGE_CREATED, event.to_json(), key=event.key,
-                                         headers=headers))
-    await asyncio.gather(*sends)  # every record acknowledged by the broker
-    await asyncio.to_thread(storage.mark_published, db, [doc["_id"] for doc in docs])
-    EVENTS_PUBLISHED.labels(MESSAGE_CREATED).inc(len(docs))
-    return len(docs)
-
-
-async def relay_changes_once(db, producer) -> int:
-    """Produce the events of up to BATCH changes, in the order they were made, to
-    the topic named by each event's type, then mark them published."""
-    docs = await asyncio.to_thread(storage.pending_changes, db, BATCH)
-    if not docs:
-        return 0
-    sends, types = [], []
-    for doc in docs:
-        event = json.loads(doc["event"])
-        request_id = event.get("request_id")
-        headers = [("request_id", request_id.encode())] if request_id else None
-        sends.append(await producer.send(event["type"], doc["event"].encode(),
-                                         key=doc["channel_id"].encode(), headers=headers))
-        types.append(event["type"])
-    await asyncio.gather(*sends)
-    await asyncio.to_thread(storage.mark_changes_published, db, [doc["_id"] for doc in docs])
-    for kind in types:
-        EVENTS_PUBLISHED.labels(kind).inc()
-    return len(docs)
+        return MESSAGE_CREATED, event.to_json(), request_id
+    event = json.loads(doc["event"])
+    return event["type"], doc["event"].encode(), event.get("request_id")
 
 
 async def run(stop: asyncio.Event) -> None:
@@ -88,9 +89,10 @@ async def run(stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 moved = await relay_once(db, producer)
-                moved += await relay_changes_once(db, producer)
                 if loop.time() - measured_at >= BACKLOG_EVERY:
-                    OUTBOX_BACKLOG.set(await asyncio.to_thread(storage.count_unpublished, db))
+                    count, age = await asyncio.to_thread(storage.outbox_backlog, db)
+                    OUTBOX_BACKLOG.set(count)
+                    OUTBOX_OLDEST_AGE.set(age)
                     measured_at = loop.time()
             except Exception:
                 log.exception("relay_failed")  # stores or broker away: retry shortly

@@ -59,27 +59,30 @@ class Service(ParleyService):
         if data.is_empty():
             raise InvalidInput("a message needs text or an attachment")
         self._require_poster(data.channel_id, actor_id)
-        existing = storage.find_by_client_id(self.db, data.channel_id, data.client_msg_id)
-        if existing is None:
+        reserved = storage.reserved_id(self.db, data.channel_id, data.client_msg_id)
+        doc = storage.find_message(self.db, reserved) if reserved else None
+        if doc is None:  # a first attempt, or one whose earlier attempt stored nothing
             if data.thread_parent_id:
                 self._thread_parent(data.channel_id, data.thread_parent_id)
             attached = self._attachable_files(actor_id, data.attachments, data.channel_id,
                                               data.client_msg_id)
+            parsed = self._parsed(data.channel_id, data.text)
+            message_id = reserved or storage.reserve_id(self.db, data.channel_id,
+                                                        data.client_msg_id)
             doc, created = storage.insert_message(
-                self.db, data.channel_id, actor_id, data.client_msg_id, data.text, attached,
-                request_id=self.request_id, thread_parent_id=data.thread_parent_id,
-                also_to_channel=data.also_to_channel and bool(data.thread_parent_id),
-                **self._parsed(data.channel_id, data.text))
+                self.db, message_id, data.channel_id, actor_id, data.client_msg_id, data.text,
+                attached, request_id=self.request_id, thread_parent_id=data.thread_parent_id,
+                also_to_channel=data.also_to_channel and bool(data.thread_parent_id), **parsed)
             if created:
                 MESSAGES_SENT.inc()
         else:
-            doc, created = storage.with_changes(self.db, [existing])[0], False
+            created = False
+        doc = storage.with_changes(self.db, [doc])[0]
         message = Message.model_validate(storage.to_message(doc))
         self.realtime(channel_key(message.channel_id), MessageCreated.of(message))
         if doc.get("thread_parent_id"):  # on every attempt: a resend heals a missed count
             ref = MessageRef(channel_id=doc["channel_id"], message_id=doc["thread_parent_id"])
-            self._change(ref, MESSAGE_UPDATED, lambda d: changes.count_replies(
-                d, storage.thread_summary(self.db, ref.message_id)))
+            self._change(ref, MESSAGE_UPDATED, lambda parent: changes.count_reply(parent, doc))
         return {**message.model_dump(mode="json"), "duplicate": not created}
 
     @rpc
@@ -103,8 +106,7 @@ class Service(ParleyService):
         query = validated(ThreadQuery, channel_id=channel_id, message_id=message_id,
                           after=after, limit=limit)
         self.channels.get(actor_id, query.channel_id)
-        self._message(query)
-        docs = storage.thread(self.db, query.message_id, query.after, query.limit)
+        docs = storage.thread(self.db, self._message(query), query.after, query.limit)
         return [_public(doc) for doc in docs]
 
     @rpc
@@ -284,7 +286,8 @@ class Service(ParleyService):
             message = _public(after)
             event = _EVENTS[kind](type=kind, request_id=self.request_id,
                                   data=event_data(message) if event_data else message)
-            if storage.claim_change(self.db, doc, fields, event.model_dump_json()) is not None:
+            if storage.claim_change(self.db, doc, fields, event.model_dump_json(),
+                                    event.event_id) is not None:
                 self.realtime(channel_key(ref.channel_id), event)
                 return message
         raise Conflict("the message is changing too fast; try again")

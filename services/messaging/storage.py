@@ -1,49 +1,74 @@
 """Messaging's queries on MongoDB (FerretDB locally). The service holds the logic.
 
-Sequence numbers: each message's ``seq`` is the channel's previous highest plus
-one, claimed by inserting under a unique (channel_id, seq) index: a writer that
-loses the race retries with the next number. No counter is incremented before
-the insert, so a crash or a retry can never leave a gap. A second unique index
-on (channel_id, client_msg_id) makes a retried send find the original.
+Two facts of FerretDB v1 (SQLite backend) shape every query here; both are
+measured and explained in docs/architecture.md ("Messages on FerretDB"):
 
-The message document is its own outbox: ``published`` is false until the relay
-has written the event to Kafka (one document, so no transaction is needed).
-Later changes (edit, delete, pin, reactions) never update the message document:
-FerretDB v1 (SQLite) applies an update as read, modify, write without isolation,
-so concurrent updates of one document lose each other's changes (measured: 20
-threads of ``$inc`` on one document kept 36 of 200). The only atomic step it
-offers is an insert under a unique index. So each change is a document of its
-own in ``message_changes``: ``rev`` = the message's previous revision + 1, claimed
-under a unique (message_id, rev) index exactly like ``seq``; it holds the
-message's changeable fields as they are after the change (``state``) and its
-event (JSON) with ``published: false`` for the relay: the change and its pending
-event are one insert. Reads lay the latest state over the message document.
+- It pushes down to SQLite only a filter that is exactly ``{"_id": <value>}``.
+  Any other filter or sort decodes and tests every document of the collection
+  in Go: about 0.2 ms per document, so 0.4 s per history page at 2,000 stored
+  messages, and growing. So every hot read here is a lookup by ``_id``, and the
+  keys are built to be known in advance.
+- Its updates are not isolated (read, modify, write): concurrent updates of one
+  document lose each other's changes. The only atomic step is an insert under a
+  unique index. So nothing that matters is ever updated in place.
+
+The documents:
+
+- ``messages``: ``_id`` = the message's *slot* ``"<channel>:<seq, 12 digits>"``.
+  A message takes the channel's next sequence number by inserting into its
+  slot; a writer that loses the race tries the next slot. Nothing is counted
+  before the insert, so a crash or a retry never leaves a gap. The public id
+  (``id``, a time-ordered ObjectId) is unique too, so one message never holds
+  two slots. Reading a page is reading its slots.
+- ``message_ids``: ``_id`` = message id → its slot (for fetch by id).
+- ``client_ids``: ``_id`` = ``"<channel>:<client msg id>"`` → the message id
+  reserved for it, by insert, before the message is stored: every attempt with
+  that client id stores that one message id, so a retry finds the original.
+- ``channel_heads``: ``_id`` = channel → the highest seq written. Only a hint
+  (updates may lose each other): readers and writers step forward from it
+  until a slot is free.
+- ``message_changes``: later changes (edit, delete, pin, reactions, thread
+  counts); ``_id`` = ``"<message id>:<rev, 6 digits>"``, claimed like a slot, so
+  revisions have no gaps and a writer that lost the race reads again. Each
+  holds the message's changeable fields after the change (``state``) and its
+  event; reads lay the latest state over the message.
+- ``outbox``: one entry per event the relay still has to produce to Kafka,
+  written *before* the message or change it names, deleted once produced. The
+  relay reads only this small collection instead of searching every message.
+
 Reactions are stored as strings ``"<emoji> <user id>"``.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-import pymongo
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 MAX_SEQ_ATTEMPTS = 50
+ORPHAN_AFTER = timedelta(seconds=30)  # an outbox entry whose write never happened
 
 
 def ensure_indexes(db) -> None:
-    db.messages.create_index([("channel_id", 1), ("seq", 1)], unique=True,
-                             name="channel_seq")
-    db.messages.create_index([("channel_id", 1), ("client_msg_id", 1)], unique=True,
-                             name="channel_client_msg")
-    db.messages.create_index([("published", 1), ("_id", 1)], name="outbox")
-    db.message_changes.create_index([("message_id", 1), ("rev", 1)], unique=True,
-                                    name="message_rev")
-    db.message_changes.create_index([("published", 1), ("_id", 1)], name="changes_outbox")
+    db.messages.create_index([("id", 1)], unique=True, name="message_id")
 
 
+# -- keys --------------------------------------------------------------------
+def slot(channel_id: str, seq: int) -> str:
+    return f"{channel_id}:{seq:012d}"
+
+
+def client_key(channel_id: str, client_msg_id: str) -> str:
+    return f"{channel_id}:{client_msg_id}"
+
+
+def change_key(message_id: str, rev: int) -> str:
+    return f"{message_id}:{rev:06d}"
+
+
+# -- shapes --------------------------------------------------------------------
 def to_message(doc) -> dict:
-    return {"id": str(doc["_id"]), "channel_id": doc["channel_id"], "seq": doc["seq"],
+    return {"id": doc["id"], "channel_id": doc["channel_id"], "seq": doc["seq"],
             "sender_id": doc["sender_id"], "client_msg_id": doc["client_msg_id"],
             "text": doc["text"], "attachments": doc.get("attachments", []),
             "created_at": doc["created_at"].isoformat(),
@@ -76,149 +101,238 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-def find_by_client_id(db, channel_id, client_msg_id):
-    return db.messages.find_one({"channel_id": channel_id, "client_msg_id": client_msg_id})
+# -- sending -------------------------------------------------------------------
+def reserved_id(db, channel_id, client_msg_id) -> str | None:
+    """The message id an earlier attempt with this client id reserved, if any."""
+    found = db.client_ids.find_one({"_id": client_key(channel_id, client_msg_id)})
+    return found["message_id"] if found else None
 
 
-def last_seq(db, channel_id) -> int:
-    doc = db.messages.find_one({"channel_id": channel_id}, projection={"seq": 1},
-                               sort=[("seq", pymongo.DESCENDING)])
-    return doc["seq"] if doc else 0
+def reserve_id(db, channel_id, client_msg_id) -> str:
+    """The one message id of this client id: a new one, or the one that another
+    attempt reserved first."""
+    key = client_key(channel_id, client_msg_id)
+    try:
+        message_id = str(ObjectId())
+        db.client_ids.insert_one({"_id": key, "message_id": message_id, "created_at": _now()})
+        return message_id
+    except DuplicateKeyError:
+        return db.client_ids.find_one({"_id": key})["message_id"]
 
 
-def insert_message(db, channel_id, sender_id, client_msg_id, text, attachments,
+def find_message(db, message_id: str):
+    """The stored message with this id (without its changes), or None."""
+    ref = db.message_ids.find_one({"_id": message_id})
+    return db.messages.find_one({"_id": ref["slot"]}) if ref else None
+
+
+def insert_message(db, message_id, channel_id, sender_id, client_msg_id, text, attachments,
                    request_id=None, mentions=(), links=(), thread_parent_id=None,
                    also_to_channel=False):
-    """Insert with the next sequence number; returns (doc, created). The request
-    id travels with the message to its Kafka event, for tracing."""
+    """Store the message in the channel's next free slot; returns (doc, created).
+    ``created`` is False when another attempt of the same message stored it
+    first. Its ``message.created`` event is queued first, so that a crash right
+    after the insert still gets it published. The request id travels with the
+    message to its Kafka event, for tracing."""
+    enqueue(db, "message", message_id, channel_id)
+    seq = head(db, channel_id) + 1
     for _ in range(MAX_SEQ_ATTEMPTS):
-        doc = {"_id": ObjectId(), "channel_id": channel_id, "seq": last_seq(db, channel_id) + 1,
-               "sender_id": sender_id, "client_msg_id": client_msg_id, "text": text,
-               "attachments": attachments, "created_at": _now(), "published": False,
+        doc = {"_id": slot(channel_id, seq), "id": message_id, "channel_id": channel_id,
+               "seq": seq, "sender_id": sender_id, "client_msg_id": client_msg_id,
+               "text": text, "attachments": attachments, "created_at": _now(),
                "request_id": request_id, "mentions": list(mentions), "links": list(links),
                "thread_parent_id": thread_parent_id, "also_to_channel": also_to_channel}
         try:
             db.messages.insert_one(doc)
-            return doc, True
         except DuplicateKeyError:
-            existing = find_by_client_id(db, channel_id, client_msg_id)
-            if existing is not None:
-                return existing, False
-            # another writer took this seq: try the next one
+            holder = db.messages.find_one({"_id": doc["_id"]}, projection={"id": 1})
+            if holder is None or holder["id"] == message_id:
+                # not the slot but the message id is taken: another attempt stored it
+                return stored_elsewhere(db, message_id), False
+            seq = max(seq, head(db, channel_id)) + 1  # another message took the slot
+            continue
+        index_message(db, doc)
+        return doc, True
     raise RuntimeError(f"could not claim a sequence number in channel {channel_id}")
 
 
+def stored_elsewhere(db, message_id):
+    """A message that is stored, though maybe not indexed by id yet (its writer
+    is between the two inserts, or died there): the only search by a field."""
+    doc = find_message(db, message_id) or db.messages.find_one({"id": message_id})
+    index_message(db, doc)
+    return doc
+
+
+def index_message(db, doc) -> None:
+    """Make a stored message findable by id and move the channel's head hint.
+    Idempotent; whoever meets a message not indexed yet heals it."""
+    try:
+        db.message_ids.insert_one({"_id": doc["id"], "slot": doc["_id"],
+                                   "channel_id": doc["channel_id"]})
+    except DuplicateKeyError:
+        pass
+    try:
+        db.channel_heads.update_one({"_id": doc["channel_id"]}, {"$max": {"seq": doc["seq"]}},
+                                    upsert=True)
+    except DuplicateKeyError:
+        pass  # two first messages upserted at once; the hint is only a hint
+
+
+def head(db, channel_id) -> int:
+    """The highest sequence number the channel's hint knows (maybe behind)."""
+    found = db.channel_heads.find_one({"_id": channel_id})
+    return found["seq"] if found else 0
+
+
+def last_seq(db, channel_id) -> int:
+    """The channel's highest sequence number: the hint, then forward while the
+    next slot is taken (moving the hint up when it was behind)."""
+    hint = seq = head(db, channel_id)
+    while db.messages.find_one({"_id": slot(channel_id, seq + 1)}, projection={"_id": 1}):
+        seq += 1
+    if seq > hint:
+        db.channel_heads.update_one({"_id": channel_id}, {"$max": {"seq": seq}}, upsert=True)
+    return seq
+
+
+# -- reading -------------------------------------------------------------------
 # The fields a change may set; a change stores all of them as they are after it.
 MUTABLE = {"text": "", "attachments": [], "mentions": [], "links": [], "edited_at": None,
            "deleted_at": None, "pinned": False, "pinned_by": None, "pinned_at": None,
-           "reactions": [], "reply_count": 0, "last_reply_at": None, "participants": []}
+           "reactions": [], "reply_count": 0, "last_reply_at": None, "participants": [],
+           "reply_seqs": []}
 
 
 def get_message(db, message_id):
     """A message as it is now (its latest change laid over it), or None."""
     if not ObjectId.is_valid(message_id):
         return None
-    doc = db.messages.find_one({"_id": ObjectId(message_id)})
+    doc = find_message(db, message_id)
     return with_changes(db, [doc])[0] if doc is not None else None
 
 
+def latest_change(db, message_id):
+    """The message's change with the highest revision, or None. Revisions have
+    no gaps, so: double until one is missing, then bisect (2·log₂ n lookups)."""
+    def change(rev):
+        return db.message_changes.find_one({"_id": change_key(message_id, rev)},
+                                           projection={"rev": 1, "state": 1})
+    found, low, high = None, 0, 1
+    while (probe := change(high)) is not None:
+        found, low, high = probe, high, high * 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        if (probe := change(middle)) is not None:
+            found, low = probe, middle
+        else:
+            high = middle
+    return found
+
+
 def with_changes(db, docs) -> list[dict]:
-    """Lay each message's latest change over it (one query for a whole page)."""
-    if not docs:
-        return docs
-    latest: dict[str, dict] = {}
-    for change in db.message_changes.find(
-            {"message_id": {"$in": [str(doc["_id"]) for doc in docs]}},
-            projection={"message_id": 1, "rev": 1, "state": 1}).sort("rev", pymongo.ASCENDING):
-        latest[change["message_id"]] = change
+    """Lay each message's latest change over it."""
     out = []
     for doc in docs:
-        change = latest.get(str(doc["_id"]))
+        change = latest_change(db, doc["id"])
         out.append({**doc, **change["state"], "rev": change["rev"]} if change else doc)
     return out
 
 
-def claim_change(db, doc, changes: dict, event_json: str) -> dict | None:
-    """Record ``changes`` to the message ``doc`` (as read, with its ``rev``) and
-    the pending event in one insert. Returns the message as it is now, or None
-    when another writer claimed the next revision first (read again, decide again)."""
-    after = {**doc, **changes, "rev": doc.get("rev", 0) + 1}
-    try:
-        db.message_changes.insert_one({
-            "_id": ObjectId(), "message_id": str(doc["_id"]), "channel_id": doc["channel_id"],
-            "rev": after["rev"], "state": {k: after.get(k, default) for k, default in MUTABLE.items()},
-            "event": event_json, "published": False, "created_at": _now()})
-    except DuplicateKeyError:
-        return None
-    return after
+def page(db, channel_id, seqs) -> list[dict]:
+    """The messages in these slots, in this order, as they are now."""
+    docs = (db.messages.find_one({"_id": slot(channel_id, seq)}) for seq in seqs)
+    return with_changes(db, [doc for doc in docs if doc is not None])
 
 
-def thread_summary(db, parent_id: str) -> dict:
-    """What a thread's parent says about its replies, counted from the replies
-    themselves (so recounting is idempotent and heals a count a crash missed)."""
-    replies = list(db.messages.find({"thread_parent_id": parent_id},
-                                    projection={"sender_id": 1, "created_at": 1})
-                   .sort("seq", pymongo.ASCENDING))
-    return {"reply_count": len(replies),
-            "last_reply_at": max((r["created_at"] for r in replies), default=None),
-            "participants": list(dict.fromkeys(r["sender_id"] for r in replies))}
-
-
-def thread(db, parent_id: str, after=None, limit=50):
-    """A page of a thread's replies, oldest first."""
-    query: dict = {"thread_parent_id": parent_id}
+def history(db, channel_id, before=None, after=None, limit=50):
+    """A page of a channel's messages, oldest first: the ``limit`` right after
+    ``after``, else the ``limit`` right before ``before``, else the latest."""
+    last = last_seq(db, channel_id)
     if after is not None:
-        query["seq"] = {"$gt": after}
-    return with_changes(db, list(db.messages.find(query).sort("seq", pymongo.ASCENDING)
-                                 .limit(limit)))
+        return page(db, channel_id, range(after + 1, min(after + limit, last) + 1))
+    top = last if before is None else min(before - 1, last)
+    return page(db, channel_id, range(max(1, top - limit + 1), top + 1))
 
 
 def around(db, channel_id, seq, limit=50):
     """About half the page before ``seq``, the rest from ``seq`` on, oldest first."""
-    older = list(db.messages.find({"channel_id": channel_id, "seq": {"$lt": seq}})
-                 .sort("seq", pymongo.DESCENDING).limit(limit // 2))
-    newer = list(db.messages.find({"channel_id": channel_id, "seq": {"$gte": seq}})
-                 .sort("seq", pymongo.ASCENDING).limit(limit - len(older)))
-    return with_changes(db, list(reversed(older)) + newer)
+    last = last_seq(db, channel_id)
+    first = max(1, min(seq, last + 1) - limit // 2)
+    return page(db, channel_id, range(first, min(first + limit - 1, last) + 1))
 
 
-def history(db, channel_id, before=None, after=None, limit=50):
-    """A page of a channel's messages, oldest first."""
-    query: dict = {"channel_id": channel_id}
-    if after is not None:
-        query["seq"] = {"$gt": after}
-        cursor = db.messages.find(query).sort("seq", pymongo.ASCENDING).limit(limit)
-        return with_changes(db, list(cursor))
-    if before is not None:
-        query["seq"] = {"$lt": before}
-    cursor = db.messages.find(query).sort("seq", pymongo.DESCENDING).limit(limit)
-    return with_changes(db, list(reversed(list(cursor))))
+def thread(db, parent, after=None, limit=50):
+    """A page of a thread's replies, oldest first (``after``: a reply's seq)."""
+    seqs = [s for s in parent.get("reply_seqs", []) if after is None or s > after]
+    return page(db, parent["channel_id"], seqs[:limit])
 
 
-# -- outbox (used by the relay) --------------------------------------------
-def unpublished(db, limit=500):
-    return list(db.messages.find({"published": False}).sort("_id", pymongo.ASCENDING)
-                .limit(limit))
+# -- changes -------------------------------------------------------------------
+def claim_change(db, doc, changes: dict, event_json: str, event_id: str) -> dict | None:
+    """Record ``changes`` to the message ``doc`` (as read, with its ``rev``) and
+    its event in one insert. Returns the message as it is now, or None when
+    another writer claimed the next revision first (read again, decide again)."""
+    after = {**doc, **changes, "rev": doc.get("rev", 0) + 1}
+    key = change_key(doc["id"], after["rev"])
+    entry = enqueue(db, "change", key, doc["channel_id"], event_id)
+    try:
+        db.message_changes.insert_one({
+            "_id": key, "message_id": doc["id"], "channel_id": doc["channel_id"],
+            "rev": after["rev"], "state": {k: after.get(k, default) for k, default in MUTABLE.items()},
+            "event": event_json, "event_id": event_id, "created_at": _now()})
+    except DuplicateKeyError:
+        db.outbox.delete_one({"_id": entry})
+        return None
+    return after
 
 
-def mark_published(db, ids) -> None:
-    db.messages.update_many({"_id": {"$in": list(ids)}}, {"$set": {"published": True}})
+# -- outbox (written here, read by the relay) --------------------------------------
+def enqueue(db, kind: str, ref: str, channel_id: str, event_id: str | None = None):
+    """Queue the event of the message (``kind="message"``, ``ref``: its id) or
+    change (``"change"``, ``ref``: its key) about to be written."""
+    entry_id = ObjectId()
+    db.outbox.insert_one({"_id": entry_id, "kind": kind, "ref": ref, "channel_id": channel_id,
+                          "event_id": event_id, "created_at": _now()})
+    return entry_id
 
 
-def count_unpublished(db) -> int:
-    return (db.messages.count_documents({"published": False})
-            + db.message_changes.count_documents({"published": False}))
+def outbox_entries(db, limit=500) -> list[dict]:
+    """The oldest entries still to produce (the outbox stays small: entries
+    leave it once produced)."""
+    return sorted(db.outbox.find(), key=lambda e: e["_id"])[:limit]
 
 
-def pending_changes(db, limit=500):
-    """Changes whose event is not on Kafka yet, in the order they were made."""
-    return list(db.message_changes.find({"published": False},
-                                        projection={"event": 1, "channel_id": 1})
-                .sort("_id", pymongo.ASCENDING).limit(limit))
+def resolve(db, entry, now=None):
+    """What an outbox entry stands for: ("message", doc), ("change", doc),
+    ("wait", None) while its write may still be under way, or ("drop", None)
+    when it never happened (or lost its race) and the entry can go."""
+    orphaned = (now or _now()) - entry["created_at"] > ORPHAN_AFTER
+    if entry["kind"] == "message":
+        doc = find_message(db, entry["ref"])
+        if doc is None and orphaned:
+            doc = db.messages.find_one({"id": entry["ref"]})  # written, not indexed: heal
+            if doc is not None:
+                index_message(db, doc)
+        if doc is not None:
+            return "message", doc
+    else:
+        doc = db.message_changes.find_one({"_id": entry["ref"]})
+        if doc is not None:
+            return ("change", doc) if doc.get("event_id") == entry["event_id"] else ("drop", None)
+    return ("drop", None) if orphaned else ("wait", None)
 
 
-def mark_changes_published(db, ids) -> None:
-    db.message_changes.update_many({"_id": {"$in": list(ids)}}, {"$set": {"published": True}})
+def dequeue(db, entry_ids) -> None:
+    for entry_id in entry_ids:
+        db.outbox.delete_one({"_id": entry_id})
+
+
+def outbox_backlog(db, now=None) -> tuple[int, float]:
+    """How many events wait, and the age in seconds of the oldest."""
+    entries = list(db.outbox.find(projection={"created_at": 1}))
+    oldest = min((e["created_at"] for e in entries), default=None)
+    return len(entries), ((now or _now()) - oldest).total_seconds() if oldest else 0.0
 
 
 def _now():

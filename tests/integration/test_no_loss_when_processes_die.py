@@ -35,40 +35,10 @@ async def channel_with_two_people(base_url):
     return ann, bob, created.body["id"]
 
 
-async def send_until_acknowledged(person: Person, channel_id: str, client_msg_id: str,
-                                  text: str) -> dict:
-    """What a client does: resend with the same client id until the server answers."""
-    delay = 0.05
-    for _ in range(200):
-        try:
-            answer = await person.call("POST", f"/channels/{channel_id}/messages",
-                                       {"client_msg_id": client_msg_id, "text": text},
-                                       timeout=15)
-        except Exception:  # connection reset or timeout while a process died
-            answer = None
-        if answer is not None and answer.status in (200, 201):
-            return answer.body
-        assert answer is None or answer.status >= 500, (answer.status, answer.body)
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, 1.0)
-    raise AssertionError(f"{client_msg_id} was never acknowledged")
-
-
 def pid_of(program: str) -> int:
     info = supervisor.states()[program]
     assert info["statename"] == "RUNNING", info
     return info["pid"]
-
-
-async def whole_history(person: Person, channel_id: str) -> list[dict]:
-    messages, after = [], 0
-    while True:
-        page = await person.call("GET", f"/channels/{channel_id}/messages?after={after}&limit=200")
-        assert page.status == 200, page.body
-        if not page.body:
-            return messages
-        messages += page.body
-        after = page.body[-1]["seq"]
 
 
 async def test_killed_processes_come_back_and_no_acknowledged_message_is_lost(
@@ -80,8 +50,8 @@ async def test_killed_processes_come_back_and_no_acknowledged_message_is_lost(
     async def sender(number: int) -> None:
         for i in range(MESSAGES_PER_SENDER):
             client_msg_id = f"s{number}-{i}"
-            message = await send_until_acknowledged(ann, channel_id, client_msg_id,
-                                                    f"message {i} from sender {number}")
+            message = await ann.send_until_acknowledged(channel_id, client_msg_id,
+                                                        f"message {i} from sender {number}")
             acknowledged[client_msg_id] = message
             program = KILLS.get(len(acknowledged))
             if program and program not in killed:
@@ -103,7 +73,7 @@ async def test_killed_processes_come_back_and_no_acknowledged_message_is_lost(
     await eventually(all_restarted, timeout=30, interval=0.5)
 
     # every acknowledged message is stored exactly once, as acknowledged, without gaps
-    history = await whole_history(bob, channel_id)
+    history = await bob.whole_history(channel_id)
     assert [m["seq"] for m in history] == list(range(1, TOTAL + 1))
     by_client_id = {m["client_msg_id"]: m for m in history}
     assert len(by_client_id) == TOTAL

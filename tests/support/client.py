@@ -111,6 +111,36 @@ class Person:
             self.user_id, self.token = login.body["user_id"], login.body["access_token"]
         return login
 
+    async def send_until_acknowledged(self, channel_id: str, client_msg_id: str, text: str,
+                                      **fields) -> dict:
+        """What every Parley client does: resend with the same client id until
+        the server answers (a connection lost or a 5xx means: try again)."""
+        delay = 0.05
+        for _ in range(200):
+            try:
+                answer = await self.call("POST", f"/channels/{channel_id}/messages",
+                                         {"client_msg_id": client_msg_id, "text": text,
+                                          **fields}, timeout=15)
+            except Exception:  # connection reset or timeout while a process died
+                answer = None
+            if answer is not None and answer.status in (200, 201):
+                return answer.body
+            assert answer is None or answer.status >= 500, (answer.status, answer.body)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
+        raise AssertionError(f"{client_msg_id} was never acknowledged")
+
+    async def whole_history(self, channel_id: str) -> list[dict]:
+        """Every message of the channel, oldest first, page by page."""
+        messages, after = [], 0
+        while True:
+            page = await self.call("GET", f"/channels/{channel_id}/messages?after={after}&limit=200")
+            assert page.status == 200, page.body
+            if not page.body:
+                return messages
+            messages += page.body
+            after = page.body[-1]["seq"]
+
     async def search(self, q: str = "", **filters) -> Response:
         """GET /search: ``filters`` are its query arguments (``from_`` for ``from``)."""
         args = {"q": q, **{k.rstrip("_"): v for k, v in filters.items() if v is not None}}

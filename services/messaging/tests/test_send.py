@@ -3,6 +3,7 @@ idempotent resends and the announcement on the real-time bus."""
 from __future__ import annotations
 
 import pytest
+from bson import ObjectId
 
 from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.common.events import MessageCreated, channel_key
@@ -22,13 +23,14 @@ def test_a_member_sends_a_message_that_is_stored_and_returned(messaging, mongo):
         "general", "ada", "c-1", "hello")
     assert sent["duplicate"] is False
     (doc,) = stored(mongo.messages)
-    assert str(doc["_id"]) == sent["id"]
+    assert doc["id"] == sent["id"]
+    assert doc["_id"] == storage.slot("general", 1)
 
 
 def test_a_new_message_waits_in_the_outbox_with_its_request_id(messaging, mongo):
-    messaging.send("ada", "general", "c-1", "hello")
+    sent = messaging.send("ada", "general", "c-1", "hello")
     (doc,) = stored(mongo.messages)
-    assert doc["published"] is False
+    assert [(e["kind"], e["ref"]) for e in stored(mongo.outbox)] == [("message", sent["id"])]
     assert doc["request_id"] == "req-1"
 
 
@@ -135,9 +137,7 @@ def test_membership_is_checked_before_a_resend_is_answered(messaging, channels):
 # -- races on the unique indexes -------------------------------------------------------
 def _rival(doc, **fields) -> dict:
     """What another messaging instance inserts at the same moment as ``doc``."""
-    rival = {**doc, **fields}
-    del rival["_id"]
-    return rival
+    return {**doc, "id": str(ObjectId()), **fields}
 
 
 def test_a_writer_that_loses_a_sequence_number_takes_the_next_one(messaging, mongo):
@@ -148,11 +148,48 @@ def test_a_writer_that_loses_a_sequence_number_takes_the_next_one(messaging, mon
     assert sorted(d["seq"] for d in stored(mongo.messages)) == [1, 2]
 
 
+def test_a_writer_behind_the_channels_head_hint_steps_forward_to_the_free_slot(
+        messaging, mongo):
+    messaging.send("ada", "general", "c-1", "one")
+    messaging.send("ada", "general", "c-2", "two")
+    mongo.channel_heads.delete_many({})  # the hint lost (or never written)
+    assert messaging.send("ada", "general", "c-3", "three")["seq"] == 3
+    assert [m["seq"] for m in messaging.history("ada", "general")] == [1, 2, 3]
+
+
+def test_reading_a_channel_whose_head_hint_is_behind_moves_the_hint_up(messaging, mongo):
+    for i in range(3):
+        messaging.send("ada", "general", f"c-{i}", "hi")
+    mongo.channel_heads.update_one({"_id": "general"}, {"$set": {"seq": 1}})
+    assert storage.last_seq(mongo, "general") == 3
+    assert storage.head(mongo, "general") == 3
+
+
 def test_a_send_racing_its_own_retry_returns_the_message_that_won(messaging, mongo):
-    insert_first(mongo.messages, lambda doc: _rival(doc, text="the retry got there first"))
+    # the retry holds the same reserved message id and took the slot first
+    insert_first(mongo.messages, lambda doc: {**doc, "text": "the retry got there first"})
     sent = messaging.send("ada", "general", "c-1", "hello")
     assert sent["duplicate"] is True
     assert sent["text"] == "the retry got there first"
+    assert len(stored(mongo.messages)) == 1
+
+
+def test_a_retry_that_lost_the_slot_race_to_itself_finds_the_message_elsewhere(
+        messaging, mongo):
+    """The other attempt stored the same message one slot later and has not
+    indexed it by id yet: the unique message id sends this one looking for it."""
+    insert_first(mongo.messages, lambda doc: {**doc, "_id": storage.slot("general", 2),
+                                              "seq": 2, "text": "the other attempt"})
+    sent = messaging.send("ada", "general", "c-1", "hello")
+    assert (sent["seq"], sent["text"], sent["duplicate"]) == (2, "the other attempt", True)
+    assert messaging.get("ada", "general", sent["id"])["text"] == "the other attempt"
+
+
+def test_a_resend_after_a_crash_between_reserving_and_storing_stores_the_message(
+        messaging, mongo):
+    message_id = storage.reserve_id(mongo, "general", "c-1")  # then the instance died
+    sent = messaging.send("ada", "general", "c-1", "hello")
+    assert (sent["id"], sent["duplicate"]) == (message_id, False)
     assert len(stored(mongo.messages)) == 1
 
 
@@ -160,5 +197,5 @@ def test_storage_gives_up_after_too_many_lost_sequence_numbers(mongo):
     insert_first(mongo.messages, lambda doc: _rival(doc, client_msg_id=f"x-{doc['seq']}"),
                  times=None)
     with pytest.raises(RuntimeError, match="could not claim a sequence number"):
-        storage.insert_message(mongo, "general", "ada", "c-1", "hello", [])
+        storage.insert_message(mongo, str(ObjectId()), "general", "ada", "c-1", "hello", [])
     assert len(stored(mongo.messages)) == storage.MAX_SEQ_ATTEMPTS

@@ -78,7 +78,7 @@ def test_replies_to_replies_unknown_or_deleted_parents_are_refused(messaging, mo
     messaging.delete("ada", "general", parent["id"])
     with pytest.raises(Conflict):
         messaging.send("bob", "general", "r-w", "late", thread_parent_id=parent["id"])
-    assert storage.find_by_client_id(mongo, "general", "r-w") is None
+    assert storage.reserved_id(mongo, "general", "r-w") is None  # nothing stored
 
 
 def test_the_thread_of_a_private_channel_is_not_found_for_non_members(messaging):

@@ -1,0 +1,54 @@
+"""The FerretDB this project builds (ops/ferretdb, with ops/ferretdb/patches) finds
+a document by ``_id`` through SQLite's index, not by reading the whole table.
+
+Messaging reads everything by ``_id`` (services/messaging/storage.py) because
+that is the only filter FerretDB's SQLite backend hands to SQLite. Upstream
+v1.24 indexes ``->"_id"`` but filters on ``->'$._id'``, so SQLite scanned every
+row for every lookup (FerretDB/FerretDB#4646); the patch indexes the filter's
+own expression. This asks SQLite itself how it would run FerretDB's lookup on a
+collection FerretDB just created."""
+from __future__ import annotations
+
+import sqlite3
+import uuid
+
+import pytest
+
+from ops.stack import paths
+from services.common.stores import mongo_database
+
+
+@pytest.fixture
+def collection(stack):
+    db = mongo_database()
+    collection = db[f"probe_{uuid.uuid4().hex[:8]}"]
+    collection.insert_many([{"_id": f"k{i}", "v": i} for i in range(50)])
+    yield collection
+    collection.drop()
+
+
+def plan_of_an_id_lookup(database: str, collection_name: str) -> str:
+    sqlite = sqlite3.connect(f"file:{paths.data('ferretdb')}/{database}.sqlite?mode=ro",
+                             uri=True)
+    try:
+        (table,) = sqlite.execute("SELECT table_name FROM _ferretdb_collections WHERE name = ?",
+                                  (collection_name,)).fetchone()
+        # the statement FerretDB's backend runs for find({"_id": …})
+        rows = sqlite.execute(f'EXPLAIN QUERY PLAN SELECT _ferretdb_sjson FROM "{table}" '
+                              "WHERE _ferretdb_sjson->'$._id' = ?", ('"k7"',)).fetchall()
+    finally:
+        sqlite.close()
+    return " ".join(row[-1] for row in rows)
+
+
+def test_a_lookup_by_id_searches_the_index_instead_of_scanning_the_table(collection):
+    assert collection.find_one({"_id": "k7"})["v"] == 7
+    plan = plan_of_an_id_lookup(collection.database.name, collection.name)
+    assert "USING INDEX" in plan and "SCAN" not in plan, plan
+
+
+def test_the_index_still_keeps_ids_unique(collection):
+    from pymongo.errors import DuplicateKeyError
+    with pytest.raises(DuplicateKeyError):
+        collection.insert_one({"_id": "k7", "v": "again"})
+    assert collection.count_documents({"_id": "k7"}) == 1
