@@ -43,6 +43,8 @@ async def serve(port: int, stop: asyncio.Event) -> None:
     log.info("gateway_stopping")
     if cfg["gateway.discovery"] == "file":
         discovery.withdraw(cfg, name)
+        # keep serving while Traefik reloads its file and stops sending us requests
+        await asyncio.sleep(float(cfg["gateway.drain_seconds"]))
     server.stop()
     await close_sockets(gateway)
     await server.close_all_connections()
