@@ -28,6 +28,8 @@ RECEIPT = "receipt"
 # someone is typing in a channel (expires by itself).
 PRESENCE_CHANGED = "presence.changed"
 TYPING = "typing"
+# Bus only: someone's unread and mention counters in one channel changed (to that person).
+UNREAD_CHANGED = "unread.changed"
 
 
 def channel_key(channel_id: str) -> str:
@@ -188,4 +190,22 @@ class Typing(ChannelEvent):
     def _data_is_typing(cls, data: dict[str, Any]) -> dict[str, Any]:
         if data.get("state") not in ("started", "stopped"):
             raise ValueError("state must be started or stopped")
+        return data
+
+
+class UnreadChanged(ChannelEvent):
+    """``unread.changed`` (v1, real-time bus only, on ``user.<id>`` of the person whose
+    counters changed): ``data`` is ``{"channel_id", "unread", "mentions"}``, the
+    person's counters in that channel after the change."""
+
+    type: Literal["unread.changed"] = UNREAD_CHANGED
+
+    @field_validator("data")
+    @classmethod
+    def _data_is_counters(cls, data: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(data.get("channel_id"), str):
+            raise ValueError("channel_id must be a string")
+        for name in ("unread", "mentions"):
+            if not isinstance(data.get(name), int) or data[name] < 0:
+                raise ValueError(f"{name} must be a non-negative integer")
         return data

@@ -9,9 +9,9 @@ from nameko.rpc import rpc
 from nameko_sqlalchemy import Database
 
 from services.common.config import get_config
-from services.common.dependencies import S3Storage, TimedRpcProxy
+from services.common.dependencies import RealtimeBus, S3Storage, TimedRpcProxy
 from services.common.errors import Forbidden, NotFound
-from services.common.events import MessageCreated
+from services.common.events import MessageCreated, UnreadChanged, user_key
 from services.common.service_base import ParleyService
 from services.common.validation import validated, validated_object
 
@@ -30,6 +30,7 @@ class Service(ParleyService):
     files = S3Storage()
     auth = TimedRpcProxy("auth")
     channels = TimedRpcProxy("channels")
+    realtime = RealtimeBus()
 
     # -- accounts and access ------------------------------------------------------------
     @rpc
@@ -133,23 +134,28 @@ class Service(ParleyService):
         there. Internal (the caller checked membership); the cursor only moves
         forward, so a late or repeated call changes nothing."""
         cursor = validated(ReadCursor, user_id=user_id, channel_id=channel_id, seq=seq)
-        storage.reset_unread(self.db.session, cursor.user_id, cursor.channel_id, cursor.seq)
+        after = storage.reset_unread(self.db.session, cursor.user_id, cursor.channel_id,
+                                     cursor.seq)
         self.db.session.commit()
+        if after is not None:
+            self._announce_unread(cursor.channel_id, {cursor.user_id: after})
         return self.unread_counts(cursor.user_id).get(cursor.channel_id)
 
     @rpc
     def on_message_created(self, event):
         """Kafka consumer hook: +1 unread (and +1 mention when named, @channel or
-        @here) for every other member. Idempotent by message id: the id is
-        recorded in the same transaction as the counts."""
+        @here) for every other member, then ``unread.changed`` to each of them.
+        Idempotent by message id: the id is recorded in the same transaction as the
+        counts, and a replay announces nothing."""
         message = validated_object(MessageCreated, event).message
         members = self.channels.member_ids(message.channel_id)
         session = self.db.session
         if not storage.claim_message(session, message.id):
             session.rollback()
             return {"message_id": message.id, "counted": False}
-        storage.count_message(session, message, members)
+        changed = storage.count_message(session, message, members)
         session.commit()
+        self._announce_unread(message.channel_id, changed)
         return {"message_id": message.id, "counted": True}
 
     # -- admin jobs (`nameko shell`, acting as the system) ------------------------------
@@ -182,6 +188,14 @@ class Service(ParleyService):
         return self._page(query)["users"]
 
     # -- helpers ----------------------------------------------------------
+    def _announce_unread(self, channel_id, counters: dict[str, dict]) -> None:
+        """After the commit: one ``unread.changed`` to each person whose counters
+        in the channel changed, with the counters as they are now."""
+        for user_id, after in counters.items():
+            self.realtime(user_key(user_id), UnreadChanged(
+                data={"channel_id": channel_id, "unread": after["unread"],
+                      "mentions": after["mentions"]}))
+
     def _profile(self, user_id):
         profile = storage.get_profile(self.db.session, user_id)
         if profile is None:

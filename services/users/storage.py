@@ -137,8 +137,14 @@ def unread_counts(session, user_id) -> dict:
                              "read_seq": row.read_seq} for row in rows}
 
 
-def reset_unread(session, user_id, channel_id, seq: int) -> None:
-    """Move the read cursor forward (never back) and zero the counters."""
+def reset_unread(session, user_id, channel_id, seq: int) -> dict | None:
+    """Move the read cursor forward (never back) and zero the counters. Returns the
+    counters after the change ``{"unread": 0, "mentions": 0}`` when some were above
+    zero, else None (nothing a person would see changed)."""
+    before = session.execute(
+        select(Unread.unread_count, Unread.mention_count, Unread.read_seq)
+        .where(Unread.user_id == user_id, Unread.channel_id == channel_id)
+        .with_for_update()).first()
     session.execute(
         insert(Unread).values(user_id=user_id, channel_id=channel_id, unread_count=0,
                               mention_count=0, read_seq=seq)
@@ -146,6 +152,10 @@ def reset_unread(session, user_id, channel_id, seq: int) -> None:
             index_elements=[Unread.user_id, Unread.channel_id],
             set_={"unread_count": 0, "mention_count": 0, "read_seq": seq},
             where=Unread.read_seq < seq))
+    if before is None or before.read_seq >= seq or not (before.unread_count
+                                                        or before.mention_count):
+        return None
+    return {"unread": 0, "mentions": 0}
 
 
 def claim_message(session, message_id) -> bool:
@@ -154,9 +164,12 @@ def claim_message(session, message_id) -> bool:
                            .on_conflict_do_nothing()).rowcount == 1
 
 
-def count_message(session, message: Message, members: list[str]) -> None:
+def count_message(session, message: Message, members: list[str]) -> dict[str, dict]:
     """+1 unread for every member but the sender whose cursor is below the
-    message; +1 mention too if the message names them, @channel or @here."""
+    message; +1 mention too if the message names them, @channel or @here.
+    Returns the counters after the change of each member counted:
+    ``{user_id: {"unread", "mentions"}}``."""
+    changed = {}
     everyone = bool(EVERYONE.intersection(message.mentions))
     named = set(message.mentions)
     for member in members:
@@ -167,9 +180,13 @@ def count_message(session, message: Message, members: list[str]) -> None:
             insert(Unread).values(user_id=member, channel_id=message.channel_id,
                                   unread_count=0, mention_count=0, read_seq=0)
             .on_conflict_do_nothing())
-        session.execute(
+        row = session.execute(
             update(Unread)
             .where(Unread.user_id == member, Unread.channel_id == message.channel_id,
                    Unread.read_seq < message.seq)
             .values(unread_count=Unread.unread_count + 1,
-                    mention_count=Unread.mention_count + mentioned))
+                    mention_count=Unread.mention_count + mentioned)
+            .returning(Unread.unread_count, Unread.mention_count)).first()
+        if row is not None:
+            changed[member] = {"unread": row.unread_count, "mentions": row.mention_count}
+    return changed

@@ -17,6 +17,7 @@ from nameko.testing.services import worker_factory
 from services.channels.models import Base
 from services.channels.service import Service
 from services.common.errors import NotFound
+from tests.support.bus import Bus
 from tests.support.sqlite import sqlite_session
 
 
@@ -38,22 +39,6 @@ class Users:
     def reset_unread(self, user_id, channel_id, seq):
         self.resets.append((user_id, channel_id, seq))
         return {"unread": 0, "mentions": 0, "read_seq": seq}
-
-
-class Bus:
-    """Stands in for RealtimeBus: what was published, under which routing key."""
-
-    def __init__(self):
-        self.published: list[tuple[str, dict]] = []
-
-    def __call__(self, routing_key, event):
-        self.published.append((routing_key, {"type": event.type, "data": event.data}))
-
-    def types(self) -> list[str]:
-        return [event["type"] for _, event in self.published]
-
-    def clear(self) -> None:
-        self.published.clear()
 
 
 @pytest.fixture

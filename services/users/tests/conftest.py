@@ -1,6 +1,7 @@
 """The users service as a Nameko worker (``worker_factory``) whose database
 session is a real SQLAlchemy session on in-memory SQLite, and whose neighbours
-(the channels and auth services, S3) are stand-ins that record what they were told.
+(the channels and auth services, S3, the real-time bus) are stand-ins that record
+what they were told.
 
 The service writes with PostgreSQL's INSERT … ON CONFLICT constructs; SQLite
 understands the same clauses, so the idempotence logic runs unchanged here. How
@@ -18,6 +19,7 @@ from nameko.testing.services import worker_factory
 from services.common.errors import Conflict
 from services.users.models import Base
 from services.users.service import Service
+from tests.support.bus import Bus
 from tests.support.sqlite import sqlite_session
 
 
@@ -102,9 +104,14 @@ def s3():
 
 
 @pytest.fixture
-def users(session, channels, auth, s3):
+def bus() -> Bus:
+    return Bus()
+
+
+@pytest.fixture
+def users(session, channels, auth, s3, bus):
     return worker_factory(Service, db=SimpleNamespace(session=session), channels=channels,
-                          auth=auth, files=s3)
+                          auth=auth, files=s3, realtime=bus)
 
 
 @pytest.fixture

@@ -1,0 +1,49 @@
+"""Unread counts pushed live, on the real stack through Traefik with real sockets:
+when a message is counted (Kafka → users) or someone reads, the person whose
+counters changed hears `unread.changed` on their own sockets."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.support.client import Person, unique_email
+
+
+@pytest.fixture
+async def people(base_url):
+    ann, bob = [await Person(base_url, unique_email(name)).sign_up() for name in ("ann", "bob")]
+    yield ann, bob
+    for person in (ann, bob):
+        person.close()
+
+
+def unread_frame(channel_id, unread):
+    return lambda f: (f["type"] == "unread.changed" and f["data"]["channel_id"] == channel_id
+                      and f["data"]["unread"] == unread)
+
+
+async def test_a_member_hears_their_unread_count_rise_and_fall(people):
+    ann, bob = people
+    created = await ann.call("POST", "/channels",
+                             {"name": f"unread-{uuid.uuid4().hex[:8]}", "is_private": False})
+    assert created.status == 201, created.body
+    channel = created.body["id"]
+    invited = await ann.call("POST", f"/channels/{channel}/members", {"user_ids": [bob.user_id]})
+    assert invited.status in (200, 201), invited.body
+    await bob.connect()
+    await ann.connect()
+
+    sent = await ann.call("POST", f"/channels/{channel}/messages",
+                          {"client_msg_id": uuid.uuid4().hex, "text": f"hi <@{bob.user_id}>"})
+    assert sent.status == 201, sent.body
+    risen = await bob.next_frame(unread_frame(channel, 1), timeout=20)
+    assert risen["data"] == {"channel_id": channel, "unread": 1, "mentions": 1}
+
+    read = await bob.call("POST", f"/channels/{channel}/read", {"seq": sent.body["seq"]})
+    assert read.status == 200, read.body
+    fallen = await bob.next_frame(unread_frame(channel, 0))
+    assert fallen["data"] == {"channel_id": channel, "unread": 0, "mentions": 0}
+    # the sender's own counters did not change: nothing about this channel reached Ann
+    assert not [f for f in ann.frames if f["type"] == "unread.changed"
+                and f["data"]["channel_id"] == channel]
