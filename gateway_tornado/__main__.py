@@ -4,8 +4,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-import tornado.httpserver
-
 from services.common.config import get_config
 from services.common.logging import configure_logging, get_logger
 from services.common.process import run_until_signalled
@@ -13,7 +11,7 @@ from services.common.rpc_client import AsyncRpcClient
 from services.common.stores import async_redis_client
 from services.common.tokens import TokenCodec
 
-from . import discovery
+from . import body_limit, discovery
 from .app import make_app
 from .context import Gateway
 from .hub import Hub
@@ -33,8 +31,7 @@ async def serve(port: int, stop: asyncio.Event) -> None:
     redis = async_redis_client()
     gateway = Gateway(name=name, cfg=cfg, rpc=rpc, hub=hub, tokens=TokenCodec.from_config(cfg),
                       sessions=SessionCheck(redis), limiter=RateLimiter.from_config(redis, cfg))
-    server = tornado.httpserver.HTTPServer(make_app(gateway), xheaders=True,
-                                          max_body_size=int(cfg["gateway.max_body_bytes"]))
+    server = body_limit.http_server(make_app(gateway), int(cfg["gateway.max_body_bytes"]))
     server.listen(port, address=cfg["stack.host"])
     if cfg["gateway.discovery"] == "file":
         discovery.register(cfg, name, f"http://{cfg['stack.host']}:{port}")

@@ -12,6 +12,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPResponse
 from tornado.httpserver import HTTPServer
 from tornado.testing import bind_unused_port
 
+from gateway_tornado import body_limit
 from gateway_tornado.app import make_app
 from gateway_tornado.context import Gateway
 from gateway_tornado.hub import Hub
@@ -89,6 +90,18 @@ async def base_url(gateway):
     """The gateway's application served on a free port of 127.0.0.1."""
     sock, port = bind_unused_port()
     server = HTTPServer(make_app(gateway), xheaders=True)
+    server.add_sockets([sock])
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+    await server.close_all_connections()
+
+
+@pytest.fixture
+async def served_as_in_production(gateway, config):
+    """The application behind the HTTP server __main__ gives it: with the general
+    body limit (gateway_tornado/body_limit.py)."""
+    sock, port = bind_unused_port()
+    server = body_limit.http_server(make_app(gateway), int(config["gateway.max_body_bytes"]))
     server.add_sockets([sock])
     yield f"http://127.0.0.1:{port}"
     server.stop()

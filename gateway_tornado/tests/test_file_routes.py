@@ -13,7 +13,6 @@ from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.httpserver import HTTPServer
 from tornado.testing import bind_unused_port
 
-from gateway_tornado.app import make_app
 from services.common.errors import InvalidInput
 
 
@@ -171,29 +170,14 @@ async def test_an_upload_needs_a_signed_in_person(fetch, rpc, s3):
     assert rpc.calls == [] and s3.lengths == []
 
 
-@pytest.fixture
-async def served_as_in_production(gateway, config):
-    """The application behind an HTTPServer with the body limit __main__ gives it."""
-    sock, port = bind_unused_port()
-    server = HTTPServer(make_app(gateway), xheaders=True,
-                        max_body_size=int(config["gateway.max_body_bytes"]))
-    server.add_sockets([sock])
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-    await server.close_all_connections()
-
-
 async def test_other_routes_keep_the_general_body_limit(served_as_in_production, config,
                                                         rpc):
     limit = int(config["gateway.max_body_bytes"])
-    parsed = urlparse(served_as_in_production)
-    reader, writer = await asyncio.open_connection(parsed.hostname, parsed.port)
-    writer.write(f"POST /api/v1/channels HTTP/1.1\r\nHost: x\r\nContent-Length: {limit + 1}"
-                 "\r\n\r\n".encode())
-    await writer.drain()
-    answer = await asyncio.wait_for(reader.read(), 10)
-    writer.close()
-    assert answer.startswith(b"HTTP/1.1 400")
+    response = await AsyncHTTPClient().fetch(HTTPRequest(
+        f"{served_as_in_production}/api/v1/channels", method="POST", body=b"x" * (limit + 1)),
+        raise_error=False)
+    assert response.code == 413
+    assert json.loads(response.body)["error"]["code"] == "too_large"
     assert rpc.calls == []
 
 
