@@ -4,7 +4,7 @@ from __future__ import annotations
 import tornado.web
 
 from .context import Gateway
-from .handlers import auth, channels, files, messages, ops, people, search
+from .handlers import auth, channels, files, messages, ops, people, search, web
 from .websocket import SocketHandler
 
 ID = r"([A-Za-z0-9_-]{1,64})"
@@ -59,7 +59,8 @@ def make_app(gateway: Gateway) -> tornado.web.Application:
     ]
     ping = float(gateway.cfg["gateway.ping_interval"])
     return tornado.web.Application(
-        [(pattern, handler, {"gateway": gateway}) for pattern, handler in routes],
+        [(pattern, handler, {"gateway": gateway}) for pattern, handler in routes]
+        + web.ROUTES,  # the web client's static files (not API routes)
         websocket_ping_interval=ping, websocket_ping_timeout=ping,
         default_handler_class=ops.NotFoundHandler, default_handler_args={"gateway": gateway},
     )

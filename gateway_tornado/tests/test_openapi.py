@@ -21,9 +21,12 @@ def spec() -> dict:
 
 
 def operations_served(gateway) -> set[tuple[str, str]]:
-    """(path with each parameter as ``{}``, method) of every route's handler."""
+    """(path with each parameter as ``{}``, method) of every route's handler; the web
+    client's static files (handlers/web.py) are not API routes."""
     served = set()
     for rule in make_app(gateway).wildcard_router.rules:
+        if issubclass(rule.target, tornado.web.StaticFileHandler):
+            continue
         path = re.sub(r"\([^)]*\)", "{}", rule.matcher.regex.pattern).rstrip("$")
         handler = rule.target
         served |= {(path, method) for method in METHODS

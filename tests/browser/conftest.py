@@ -1,0 +1,101 @@
+"""Browser tests: the web client (web/) in Debian's headless Chromium, driven by
+Playwright, against the real stack through Traefik. Each person is a browser
+context of their own (separate storage, so separate sessions and sockets)."""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = REPO / "var" / "screenshots"
+CHROMIUM = os.environ.get("PARLEY_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+PASSWORD = "correct horse battery"
+
+expect.set_options(timeout=10_000)
+
+
+@pytest.fixture(scope="module")
+def browser(stack) -> Browser:
+    """One Chromium per module: sync Playwright keeps an event loop running while it is
+    open, and the async tests of other modules (pytest-asyncio) need it closed."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: ops/bootstrap.sh installs Debian's chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def shot(page: Page, name: str) -> None:
+    """A screenshot of the main screens, kept by CI under var/screenshots/."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+class Person:
+    """One person in a browser context of their own."""
+
+    def __init__(self, browser: Browser, base_url: str, name: str, **context):
+        tag = uuid.uuid4().hex[:6]
+        self.name = f"{name} {tag}"  # the directory finds people by name prefix
+        self.email = f"{name.lower()}-{tag}@example.test"
+        self.context = browser.new_context(base_url=base_url, service_workers="block", **context)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def sign_up(self) -> "Person":
+        page = self.page
+        page.goto("/")
+        page.get_by_role("button", name="Create an account").click()
+        page.get_by_label("Your name").fill(self.name)
+        page.get_by_label("Email").fill(self.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Create account").click()
+        expect(page.locator("#me")).to_have_text(self.name)
+        expect(page.locator("#banner")).to_be_hidden()  # the socket said hello
+        return self
+
+    @property
+    def user_id(self) -> str:
+        return self.page.evaluate("window.parley.store.me.user_id")
+
+    def open_channel(self, channel_id: str) -> None:
+        self.page.locator(f'#sidebar [data-channel="{channel_id}"]').click()
+        expect(self.page.locator("#channel h1")).to_be_visible()
+
+    def send(self, text: str) -> None:
+        box = self.page.locator("#channel .composer textarea")
+        box.fill(text)
+        box.press("Enter")
+
+    def messages(self):
+        return self.page.locator("#channel .messages .msg")
+
+    def message(self, text: str):
+        return self.page.locator("#channel .messages .msg", has_text=text)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def people(browser, base_url):
+    made: list[Person] = []
+
+    def make(name: str, **context) -> Person:
+        person = Person(browser, base_url, name, **context)
+        made.append(person)
+        return person
+
+    yield make
+    for person in made:
+        assert person.errors == [], f"{person.name}'s page threw: {person.errors}"
+        person.close()

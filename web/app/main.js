@@ -1,0 +1,208 @@
+// Start-up and wiring: sign-in state, the hash router (#/c/<channel id>), socket
+// events into the store, store changes into views, the connection banner, idle
+// presence, keyboard shortcuts, notifications and the service worker.
+import { get, session, whenSignedOut, post } from './api.js';
+import { $ } from './dom.js';
+import { store } from './store.js';
+import { Socket } from './socket.js';
+import { catchUp, loadChannel, loadChannels, loadUnread, loadUsers, resync } from './sync.js';
+import { delivered, presence, useSocket } from './actions.js';
+import { showAuth } from './views/auth.js';
+import { renderSidebar } from './views/sidebar.js';
+import { renderMessages, renderTyping, showChannel } from './views/channel.js';
+import { renderThread, reloadThread, threadChannel } from './views/thread.js';
+import { onEscape, openDrawer } from './views/panels.js';
+import { search } from './views/search.js';
+import { profileDialog } from './views/dialogs.js';
+import { forgetMembers } from './views/composer.js';
+
+const socket = new Socket();
+useSocket(socket);
+window.parley = { store, socket };  // for the browser tests and for debugging
+
+// -- connection state ---------------------------------------------------------------
+function banner() {
+  const el = $('#banner');
+  const online = navigator.onLine;
+  const state = store.connection;
+  el.hidden = state === 'open' || !session.get();
+  el.className = online ? '' : 'offline';
+  el.textContent = !online ? 'You are offline. Messages you write will be sent when you reconnect.'
+    : state === 'connecting' ? 'Connecting…' : 'Reconnecting…';
+}
+socket.addEventListener('state', (e) => { store.connection = e.detail; banner(); });
+window.addEventListener('offline', () => { socket.drop(); banner(); });
+window.addEventListener('online', () => { banner(); socket.connect(); });
+socket.addEventListener('hello', () => resync().catch((err) => console.warn('resync failed', err)));
+
+// -- events -------------------------------------------------------------------------
+const handlers = {
+  async 'message.created'(m) {
+    if (!store.channels.has(m.channel_id)) await loadChannel(m.channel_id).catch(() => {});
+    await loadUsers([m.sender_id]);
+    if (m.sender_id !== store.me.user_id) {
+      const counts = store.unread.get(m.channel_id) || { unread: 0, mentions: 0 };
+      const visible = store.active === m.channel_id && document.visibilityState === 'visible';
+      const shown = !m.thread_parent_id || m.also_to_channel;
+      if (shown && !(visible && store.messages.has(m.channel_id))) {
+        const me = m.mentions?.some((x) => x === store.me.user_id || x === 'channel' || x === 'here');
+        store.unread.set(m.channel_id, { ...counts, unread: counts.unread + 1, mentions: counts.mentions + (me ? 1 : 0) });
+        store.emit('unread');
+        notify(m, me);
+      }
+      const typers = store.typing.get(m.channel_id);
+      if (typers?.delete(m.sender_id)) store.emit('typing');
+    }
+    if (!store.messages.has(m.channel_id)) return;   // history loads when it is opened
+    if (store.putMessages(m.channel_id, [m])) catchUp(m.channel_id);   // a gap: fetch it
+    delivered(m.channel_id, store.seen.get(m.channel_id));
+  },
+  'message.updated': (m) => store.messages.has(m.channel_id) && store.putMessages(m.channel_id, [m]),
+  'message.deleted': (m) => store.messages.has(m.channel_id) && store.putMessages(m.channel_id, [m]),
+  'reaction.added': (d) => handlers['message.updated'](d.message),
+  'reaction.removed': (d) => handlers['message.updated'](d.message),
+  async 'member.joined'(d) {
+    forgetMembers(d.channel_id);
+    if (d.user_id === store.me.user_id) { await loadChannel(d.channel_id); return; }
+    const channel = store.channels.get(d.channel_id);
+    if (channel) { channel.member_count = (channel.member_count || 0) + 1; await loadUsers([d.user_id]); }
+  },
+  'member.left'(d) {
+    forgetMembers(d.channel_id);
+    if (d.user_id !== store.me.user_id) return;
+    store.channels.delete(d.channel_id);
+    store.messages.delete(d.channel_id);
+    store.emit('channels');
+    if (store.active === d.channel_id) location.hash = '#/';
+  },
+  'channel.updated'(d) {
+    const old = store.channels.get(d.channel_id);
+    if (old) store.channels.set(d.channel_id, { ...old, ...d.channel, membership: old.membership, member_ids: old.member_ids });
+    store.emit('channels');
+  },
+  'presence.changed'(d) { store.presence.set(d.user_id, d.status); store.emit('presence'); },
+  typing(d) {
+    if (!store.typing.has(d.channel_id)) store.typing.set(d.channel_id, new Map());
+    const map = store.typing.get(d.channel_id);
+    if (d.state === 'stopped') map.delete(d.user_id);
+    else map.set(d.user_id, { until: Date.now() + d.expires_in * 1000, thread: d.thread_parent_id });
+    loadUsers([d.user_id]).then(() => store.emit('typing'));
+    setTimeout(() => store.emit('typing'), d.expires_in * 1000 + 50);
+  },
+};
+socket.addEventListener('event', (e) => {
+  const fn = handlers[e.detail.type];
+  if (fn) Promise.resolve(fn(e.detail.data)).catch((err) => console.warn(e.detail.type, err));
+});
+
+// -- store → views ------------------------------------------------------------------
+let sidebarQueued = false;
+const queueSidebar = () => {
+  if (sidebarQueued) return;
+  sidebarQueued = true;
+  requestAnimationFrame(() => { sidebarQueued = false; renderSidebar(); });
+};
+const queued = new Set();
+store.on('messages', (channelId) => {
+  if (queued.has(channelId)) return;
+  queued.add(channelId);
+  requestAnimationFrame(() => {
+    queued.delete(channelId);
+    renderMessages(channelId);
+    if (threadChannel() === channelId) renderThread();
+  });
+});
+for (const topic of ['channels', 'unread', 'presence']) store.on(topic, queueSidebar);
+store.on('users', () => { queueSidebar(); if (store.active) store.emit('messages', store.active); });
+store.on('typing', () => { renderTyping(); renderThread(); });
+store.on('thread', () => reloadThread());
+
+// -- notifications ------------------------------------------------------------------
+function notify(m, mentioned) {
+  if (!('Notification' in window) || Notification.permission !== 'granted' || document.hasFocus()) return;
+  const channel = store.channels.get(m.channel_id);
+  const dm = channel?.kind === 'dm' || channel?.kind === 'group_dm';
+  if (!dm && !mentioned) return;
+  const n = new Notification(`${store.name(m.sender_id)}${dm ? '' : ` in #${channel?.name}`}`,
+    { body: m.text.slice(0, 200), tag: m.id, icon: '/icons/icon-192.png' });
+  n.onclick = () => { window.focus(); location.hash = `#/c/${m.channel_id}`; };
+}
+
+// -- idle presence: idle after 5 minutes without input or while hidden ---------------
+let idle = false;
+let idleTimer = null;
+function activity() {
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => setIdle(true), 5 * 60 * 1000);
+  if (idle) setIdle(false);
+}
+function setIdle(value) {
+  idle = value;
+  if (store.connection === 'open') presence(value ? 'idle' : 'active');
+}
+for (const type of ['keydown', 'pointerdown', 'focus']) window.addEventListener(type, activity, { passive: true });
+
+// -- routing ------------------------------------------------------------------------
+async function route() {
+  const m = location.hash.match(/^#\/c\/([A-Za-z0-9_-]+)/);
+  openDrawer(false);
+  if (m && !store.channels.has(m[1])) await loadChannel(m[1]).catch(() => {});
+  await showChannel(m ? m[1] : null);
+  renderSidebar();
+}
+window.addEventListener('hashchange', () => { if (store.me) route(); });
+
+// -- keyboard -----------------------------------------------------------------------
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape') onEscape();
+  if (e.key === 'k' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); $('#search-q').focus(); }
+});
+
+// -- start --------------------------------------------------------------------------
+async function signOut() {
+  await post('/auth/logout').catch(() => {});
+  session.clear();
+  location.replace('/');
+}
+whenSignedOut(() => location.replace('/'));
+
+async function start() {
+  $('#auth').hidden = true;
+  store.me = await get('/me');
+  store.users.set(store.me.user_id, store.me);
+  await Promise.all([loadChannels(), loadUnread()]);
+  $('#app').hidden = false;
+  $('#me').textContent = store.me.display_name;
+  $('#me').onclick = () => profileDialog(signOut);
+  $('#menu').onclick = () => openDrawer(!$('#sidebar').classList.contains('open'));
+  $('#scrim').onclick = () => openDrawer(false);
+  $('#search').onsubmit = (e) => {
+    e.preventDefault();
+    const text = $('#search-q').value.trim();
+    if (text) search(text);
+  };
+  document.addEventListener('visibilitychange', () => {
+    setIdle(document.visibilityState === 'hidden');
+    if (document.visibilityState === 'visible' && store.active) renderMessages(store.active);
+  });
+  activity();
+  socket.start();
+  await route();
+  banner();
+}
+
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {});
+
+if (location.pathname === '/reset-password') showAuth('reset', start);
+else if (session.get()) boot();
+else showAuth('signin', start);
+
+// Signed in already: start, or (no network) say so and try again shortly.
+function boot() {
+  start().catch((err) => {
+    if (err.status === 401) { session.clear(); showAuth('signin', start); return; }
+    Object.assign($('#banner'), { hidden: false, className: 'offline', textContent: 'Cannot reach Parley. Retrying…' });
+    setTimeout(boot, 3000);
+  });
+}
+

@@ -1,0 +1,107 @@
+// Keeping the store in step with the server: the first load, live events, and the
+// catch-up after every (re)connect. Catch-up uses REST (`GET …/messages?after=<seq>`
+// per channel, docs/api/websocket.md "After a reconnect"); when the socket's `resume`
+// frame exists, `catchUp` is the one function to replace.
+import { get, post, q } from './api.js';
+import { store } from './store.js';
+
+const PAGE = 200;
+
+export async function loadUsers(ids) {
+  const missing = [...new Set(ids)].filter((id) => id && !store.users.has(id) && id !== 'channel' && id !== 'here');
+  await Promise.all(missing.map(async (id) => {
+    try { store.users.set(id, await get(`/users/${id}`)); } catch { store.users.set(id, { user_id: id, display_name: 'unknown' }); }
+  }));
+  if (missing.length) store.emit('users');
+}
+
+export async function loadPresence(ids) {
+  const list = [...new Set(ids)].slice(0, 200);
+  if (!list.length) return;
+  const found = await get(`/presence?${q({ user_ids: list.join(',') })}`);
+  for (const [id, p] of Object.entries(found)) store.presence.set(id, p.status);
+  store.emit('presence');
+}
+
+async function addChannel(channel) {
+  if (channel.kind === 'dm' || channel.kind === 'group_dm') {
+    channel.member_ids = await get(`/channels/${channel.id}/members`);
+    await loadUsers(channel.member_ids);
+  }
+  store.channels.set(channel.id, channel);
+}
+
+export async function loadChannels() {
+  const list = await get('/channels');
+  await Promise.all(list.map(addChannel));
+  for (const id of [...store.channels.keys()]) if (!list.some((c) => c.id === id)) store.channels.delete(id);
+  store.emit('channels');
+  const people = [...store.channels.values()].flatMap((c) => c.member_ids || []);
+  await loadPresence([store.me.user_id, ...people]);
+}
+
+export async function loadChannel(id) {
+  const channel = await get(`/channels/${id}`);
+  await addChannel(channel);
+  store.emit('channels');
+  if (channel.member_ids) await loadPresence(channel.member_ids);
+}
+
+export async function loadUnread() {
+  const counts = await get('/me/unread');
+  store.unread = new Map(Object.entries(counts));
+  store.emit('unread');
+}
+
+// The latest page of a channel (when first opened).
+export async function loadLatest(channelId) {
+  const page = await get(`/channels/${channelId}/messages?${q({ limit: 50 })}`);
+  await loadUsers(page.map((m) => m.sender_id));
+  if (!store.seen.has(channelId) && page.length) store.seen.set(channelId, page[0].seq - 1);
+  store.older.set(channelId, page.length === 50 && page[0].seq > 1);
+  store.putMessages(channelId, page);
+}
+
+export async function loadOlder(channelId) {
+  const box = store.channelMessages(channelId);
+  const lowest = Math.min(...[...box.values()].map((m) => m.seq));
+  if (!store.older.get(channelId) || !Number.isFinite(lowest) || lowest <= 1) return 0;
+  const page = await get(`/channels/${channelId}/messages?${q({ before: lowest, limit: 50 })}`);
+  await loadUsers(page.map((m) => m.sender_id));
+  store.older.set(channelId, page.length === 50 && page[0].seq > 1);
+  store.putMessages(channelId, page);
+  return page.length;
+}
+
+// Everything after the highest seq held with nothing missing below it.
+export async function catchUp(channelId) {
+  if (!store.messages.has(channelId)) return;
+  for (;;) {
+    const after = store.seen.get(channelId) ?? 0;
+    const page = await get(`/channels/${channelId}/messages?${q({ after, limit: PAGE })}`);
+    await loadUsers(page.map((m) => m.sender_id));
+    store.putMessages(channelId, page);
+    if (page.length < PAGE) return;
+  }
+}
+
+// After `hello`: what changed while the socket was away.
+export async function resync() {
+  await loadChannels();
+  await Promise.all([loadUnread(), ...[...store.messages.keys()].map(catchUp)]);
+  // Thread replies announced while away updated their parents; reload what is open.
+  if (store.thread) store.emit('thread');
+}
+
+export function markRead(channelId) {
+  const box = store.messages.get(channelId);
+  const seq = store.seen.get(channelId) || 0;
+  const channel = store.channels.get(channelId);
+  if (!box || !channel || !seq) return;
+  const counts = store.unread.get(channelId);
+  if ((channel.membership?.last_read_seq ?? 0) >= seq && !counts?.unread) return;
+  channel.membership = { ...channel.membership, last_read_seq: seq };
+  store.unread.set(channelId, { unread: 0, mentions: 0, read_seq: seq });
+  store.emit('unread');
+  post(`/channels/${channelId}/read`, { seq }).catch(() => {});
+}

@@ -1,0 +1,133 @@
+// Dialogs: create a channel, browse channels, start a DM, invite people, channel
+// members, and your profile and status. One <dialog>, Esc closes it.
+import { get, patch, post, put, q } from '../api.js';
+import { $, clear, debounce, h } from '../dom.js';
+import { store } from '../store.js';
+import { loadChannel, loadUsers } from '../sync.js';
+import { forgetMembers } from './composer.js';
+
+function open(title, body, { ok, okLabel = 'OK' } = {}) {
+  const dialog = $('#dialog');
+  const error = h('p', { class: 'error', role: 'alert' });
+  const form = h('form', { class: 'dialog', method: 'dialog' }, h('h2', { id: 'dialog-title' }, title), body, error,
+    h('div', { class: 'row' },
+      h('button', { type: 'button', onclick: () => dialog.close() }, ok ? 'Cancel' : 'Close'),
+      ok ? h('button', { class: 'primary', type: 'submit' }, okLabel) : null));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try { await ok(); dialog.close(); } catch (err) { error.textContent = err.message; }
+  });
+  dialog.setAttribute('aria-labelledby', 'dialog-title');
+  clear(dialog, form);
+  dialog.showModal();
+  form.querySelector('input')?.focus();
+  return form;
+}
+
+function field(label, attrs) {
+  const id = `f-${Math.random().toString(36).slice(2)}`;
+  const input = h('input', { id, type: 'text', ...attrs });
+  return [h('label', { for: id }, label), input];
+}
+
+export function createChannelDialog() {
+  const [nameLabel, name] = field('Channel name', { placeholder: 'e.g. launch-plans', required: true, maxlength: 80 });
+  const [topicLabel, topic] = field('Topic (optional)', { maxlength: 250 });
+  const priv = h('input', { type: 'checkbox', id: 'f-private' });
+  open('Create a channel', [nameLabel, name, topicLabel, topic,
+    h('label', { for: 'f-private' }, priv, ' Private: only invited people can see it')], {
+    okLabel: 'Create',
+    ok: async () => {
+      const channel = await post('/channels', { name: name.value, topic: topic.value, is_private: priv.checked });
+      await loadChannel(channel.id);
+      location.hash = `#/c/${channel.id}`;
+    },
+  });
+}
+
+export function browseDialog() {
+  const [label, input] = field('Find a channel', { type: 'search' });
+  const list = h('ul', { class: 'pick-list' });
+  const find = async () => {
+    const found = await get(`/channels/directory?${q({ q: input.value })}`);
+    const items = found.channels || found;
+    list.replaceChildren(...items.map((c) => h('li', {}, `# ${c.name}`, h('span', { class: 'note' }, c.topic || ''),
+      store.channels.has(c.id)
+        ? h('button', { type: 'button', onclick: () => { $('#dialog').close(); location.hash = `#/c/${c.id}`; } }, 'Open')
+        : h('button', { type: 'button', onclick: async () => {
+          await post(`/channels/${c.id}/join`); await loadChannel(c.id);
+          $('#dialog').close(); location.hash = `#/c/${c.id}`;
+        } }, 'Join'))));
+  };
+  input.addEventListener('input', debounce(find, 250));
+  open('Browse channels', [label, input, list]);
+  find();
+}
+
+// A people search where each result has a button.
+function peoplePicker(onPick, buttonLabel) {
+  const [label, input] = field('Find people', { type: 'search', placeholder: 'Name or email' });
+  const list = h('ul', { class: 'pick-list', 'aria-label': 'People' });
+  const find = async () => {
+    const found = await get(`/users?${q({ q: input.value, limit: 20 })}`);
+    const people = (found.users || found).filter((u) => u.user_id !== store.me.user_id);
+    for (const u of people) store.users.set(u.user_id, u);
+    list.replaceChildren(...people.map((u) => h('li', {},
+      h('span', { class: `dot ${store.presence.get(u.user_id) || 'offline'}` }), u.display_name,
+      h('span', { class: 'note' }, u.email || ''),
+      h('button', { type: 'button', 'aria-label': `${buttonLabel} ${u.display_name}`, onclick: (e) => onPick(u, e.target) }, buttonLabel))));
+  };
+  input.addEventListener('input', debounce(find, 250));
+  find();
+  return [label, input, list];
+}
+
+export function dmDialog() {
+  open('Start a direct message', peoplePicker(async (u) => {
+    const channel = await post('/dms', { user_ids: [u.user_id] });
+    await loadChannel(channel.id);
+    $('#dialog').close();
+    location.hash = `#/c/${channel.id}`;
+  }, 'Message'));
+}
+
+export function inviteDialog(channel) {
+  open(`Invite people to #${channel.name}`, peoplePicker(async (u, button) => {
+    await post(`/channels/${channel.id}/members`, { user_ids: [u.user_id] });
+    forgetMembers(channel.id);
+    button.textContent = 'Invited ✓';
+    button.setAttribute('aria-label', `Invited ${u.display_name}`);
+    button.disabled = true;
+    channel.member_count = (channel.member_count || 0) + 1;
+  }, 'Invite'));
+}
+
+export async function channelInfo(channel) {
+  const ids = await get(`/channels/${channel.id}/members`);
+  await loadUsers(ids);
+  const list = h('ul', { class: 'pick-list', 'aria-label': 'Members' }, ids.map((id) => h('li', {},
+    h('span', { class: `dot ${store.presence.get(id) || 'offline'}`, title: store.presence.get(id) || 'offline' }),
+    store.name(id))));
+  const leave = h('button', { type: 'button', onclick: async () => {
+    await post(`/channels/${channel.id}/leave`); $('#dialog').close(); location.hash = '#/';
+  } }, 'Leave channel');
+  open(`#${channel.name}`, [h('p', { class: 'note' }, channel.purpose || channel.topic || ''), list, leave]);
+}
+
+export function profileDialog(signOut) {
+  const me = store.me;
+  const [nameLabel, name] = field('Display name', { value: me.display_name, required: true });
+  const [statusLabel, status] = field('Status', { value: me.status?.text || '', placeholder: 'What are you up to?' });
+  const away = h('input', { type: 'checkbox', id: 'f-away', checked: store.presence.get(me.user_id) === 'away' });
+  open('Your profile', [nameLabel, name, statusLabel, status,
+    h('label', { for: 'f-away' }, away, ' Set yourself away'),
+    h('p', {}, h('button', { type: 'button', class: 'link', onclick: signOut }, 'Sign out'))], {
+    okLabel: 'Save',
+    ok: async () => {
+      store.me = await patch('/me', { display_name: name.value, status_text: status.value });
+      store.users.set(me.user_id, store.me);
+      await put('/me/presence', { presence: away.checked ? 'away' : 'auto' }).catch(() => {});
+      store.emit('users');
+    },
+  });
+}
