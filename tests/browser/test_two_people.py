@@ -72,6 +72,11 @@ def test_messages_reactions_threads_edits_and_deletes_reach_the_other_live(room)
     bob.page.get_by_role("menuitem", name="tada").click()
     expect(ada.message("hello").locator(".reaction")).to_have_text("🎉 1")
 
+    # a pin shows for both
+    msg.get_by_role("button", name="Pin message").click()
+    expect(ada.message("hello")).to_have_class(re.compile(r"\bpinned\b"))
+    expect(ada.message("hello").locator(".meta")).to_contain_text("pinned")
+
     # a thread reply: the parent shows the count, the panel shows the reply
     msg.hover()
     msg.get_by_role("button", name="Reply in thread").click()
@@ -146,6 +151,13 @@ def test_unread_badge_appears_and_clears_and_presence_shows(room):
     expect(bob.page.locator("#channel h1")).to_have_text(ada.name)
     dot = bob.page.locator("#sidebar .side-item", has_text=ada.name).locator(".dot")
     expect(dot).to_have_class(re.compile(r"\bonline\b"))
+    # in a DM, a message Ada reads shows "Seen" to Bob (the receipt event)
+    bob.send("are you there?")
+    dm = ada.page.locator("#sidebar .side-item", has_text=bob.name)
+    expect(dm.locator(".badge")).to_have_text("1")
+    dm.click()
+    expect(ada.message("are you there?")).to_be_visible()
+    expect(bob.page.locator("#channel .seen")).to_have_text("Seen")
     ada.page.close()
     expect(dot).to_have_class(re.compile(r"\boffline\b"))
 

@@ -1,7 +1,7 @@
 // What a person does to messages. Sends go over the socket (kept until acked, resent
 // after a reconnect with the same client_msg_id); edits, deletes and reactions use
 // REST, whose answer is the message as it is now.
-import { del, patch, put, upload } from './api.js';
+import { del, patch, post, put, upload } from './api.js';
 import { uuid } from './dom.js';
 import { store } from './store.js';
 
@@ -29,6 +29,7 @@ const apply = (m) => store.putMessages(m.channel_id, [m]);
 
 export const editMessage = (m, text) => patch(path(m), { text }).then(apply);
 export const deleteMessage = (m) => del(path(m)).then(apply);
+export const togglePin = (m) => (m.pinned ? del(`${path(m)}/pin`) : post(`${path(m)}/pin`)).then(apply);
 
 export function toggleReaction(m, emoji) {
   const mine = m.reactions?.find((r) => r.emoji === emoji)?.user_ids.includes(store.me.user_id);

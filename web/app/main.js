@@ -80,6 +80,11 @@ const handlers = {
     if (old) store.channels.set(d.channel_id, { ...old, ...d.channel, membership: old.membership, member_ids: old.member_ids });
     store.emit('channels');
   },
+  receipt(d) {
+    if (!store.receipts.has(d.channel_id)) store.receipts.set(d.channel_id, new Map());
+    store.receipts.get(d.channel_id).set(d.user_id, d.read_seq ?? 0);
+    store.emit('messages', d.channel_id);
+  },
   'presence.changed'(d) { store.presence.set(d.user_id, d.status); store.emit('presence'); },
   typing(d) {
     if (!store.typing.has(d.channel_id)) store.typing.set(d.channel_id, new Map());

@@ -16,6 +16,7 @@ export const store = {
   unread: new Map(),         // channel_id -> {unread, mentions}
   presence: new Map(),       // user_id -> online | away | offline
   typing: new Map(),         // channel_id -> Map(user_id -> expiry ms)
+  receipts: new Map(),       // DM channel_id -> Map(user_id -> read_seq)
   active: null,              // the open channel's id
   thread: null,              // the open thread's parent message {channel_id, id}
   connection: 'closed',

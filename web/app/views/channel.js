@@ -77,7 +77,7 @@ export function renderMessages(channelId, { toBottom = false } = {}) {
   const focused = document.activeElement && list.contains(document.activeElement) ? document.activeElement : null;
   const items = store.list(channelId);
   clear(list, store.older.get(channelId) ? h('div', { class: 'day' }, 'Loading older messages…') : null,
-    items.length ? renderList(items, { newAfterSeq: view.newAfterSeq, onOpenThread: openThread })
+    items.length ? renderList(items, { newAfterSeq: view.newAfterSeq, onOpenThread: openThread, seenSeq: seenBy(channelId) })
       : h('div', { class: 'empty' }, 'No messages yet. Say hello!'));
   if (focused?.tagName === 'TEXTAREA') {
     const again = list.querySelector('.edit-box textarea');
@@ -87,10 +87,28 @@ export function renderMessages(channelId, { toBottom = false } = {}) {
   else list.scrollTop = list.scrollHeight - fromBottom;
   view.jump.hidden = atBottom(list);
   if (atBottom(list) && document.visibilityState === 'visible') markRead(channelId);
+  fill(channelId);
+}
+
+// In a DM or group DM: the lowest read cursor of the others (from `receipt` events).
+function seenBy(channelId) {
+  const cursors = store.receipts.get(channelId);
+  if (!cursors) return null;
+  const others = [...cursors].filter(([id]) => id !== store.me.user_id).map(([, seq]) => seq);
+  return others.length ? Math.min(...others) : null;
 }
 
 export function renderTyping() {
   if (view) view.typingLine.textContent = typingText(view.channelId);
+}
+
+// A short first page leaves nothing to scroll: load older pages until it can.
+async function fill(channelId) {
+  if (!view || view.channelId !== channelId || loadingOlder) return;
+  const { list } = view;
+  if (list.scrollHeight > list.clientHeight || !store.older.get(channelId)) return;
+  loadingOlder = true;
+  try { await loadOlder(channelId); } finally { loadingOlder = false; }
 }
 
 export const activeComposer = () => view?.box;

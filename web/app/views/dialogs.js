@@ -108,10 +108,24 @@ export async function channelInfo(channel) {
   const list = h('ul', { class: 'pick-list', 'aria-label': 'Members' }, ids.map((id) => h('li', {},
     h('span', { class: `dot ${store.presence.get(id) || 'offline'}`, title: store.presence.get(id) || 'offline' }),
     store.name(id))));
+  const level = h('select', { id: 'f-level', onchange: () => notifications(channel, { level: level.value }) },
+    ['all', 'mentions', 'nothing'].map((v) => h('option', { value: v, selected: channel.membership?.notification_level === v },
+      { all: 'Every message', mentions: 'Only mentions', nothing: 'Nothing' }[v])));
+  const mute = h('input', { type: 'checkbox', id: 'f-mute', checked: Boolean(channel.membership?.muted),
+    onchange: () => notifications(channel, { muted: mute.checked }) });
   const leave = h('button', { type: 'button', onclick: async () => {
     await post(`/channels/${channel.id}/leave`); $('#dialog').close(); location.hash = '#/';
   } }, 'Leave channel');
-  open(`#${channel.name}`, [h('p', { class: 'note' }, channel.purpose || channel.topic || ''), list, leave]);
+  open(`#${channel.name}`, [h('p', { class: 'note' }, channel.purpose || channel.topic || ''),
+    h('label', { for: 'f-level' }, 'Notify me about'), level,
+    h('label', { for: 'f-mute' }, mute, ' Mute this channel'),
+    h('h3', {}, 'Members'), list, leave]);
+}
+
+async function notifications(channel, changes) {
+  const membership = await put(`/channels/${channel.id}/notifications`, changes);
+  channel.membership = { ...channel.membership, ...(membership.membership || membership) };
+  store.emit('channels');
 }
 
 export function profileDialog(signOut) {
@@ -121,6 +135,10 @@ export function profileDialog(signOut) {
   const away = h('input', { type: 'checkbox', id: 'f-away', checked: store.presence.get(me.user_id) === 'away' });
   open('Your profile', [nameLabel, name, statusLabel, status,
     h('label', { for: 'f-away' }, away, ' Set yourself away'),
+    'Notification' in window && Notification.permission !== 'granted'
+      ? h('p', {}, h('button', { type: 'button', class: 'link',
+        onclick: (e) => Notification.requestPermission().then((p) => { e.target.textContent = `Desktop notifications: ${p}`; }) },
+      'Enable desktop notifications')) : null,
     h('p', {}, h('button', { type: 'button', class: 'link', onclick: signOut }, 'Sign out'))], {
     okLabel: 'Save',
     ok: async () => {

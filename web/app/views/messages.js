@@ -4,14 +4,15 @@
 import { h } from '../dom.js';
 import { dayLabel, emojiChar, QUICK_REACTIONS, renderText, sizeLabel, timeLabel } from '../format.js';
 import { store } from '../store.js';
-import { deleteMessage, editMessage, toggleReaction } from '../actions.js';
+import { deleteMessage, editMessage, togglePin, toggleReaction } from '../actions.js';
 import { fileUrls } from '../files.js';
 
 const GROUP_MS = 5 * 60 * 1000;
 export const editing = { id: null };
 
-export function renderList(list, { newAfterSeq = null, inThread = false, onOpenThread } = {}) {
+export function renderList(list, { newAfterSeq = null, inThread = false, onOpenThread, seenSeq = null } = {}) {
   const nodes = [];
+  const lastMine = seenSeq ? list.filter((m) => m.seq && m.sender_id === store.me.user_id).at(-1) : null;
   let prev = null;
   let lineShown = false;
   for (const m of list) {
@@ -23,6 +24,7 @@ export function renderList(list, { newAfterSeq = null, inThread = false, onOpenT
     const first = newDay || isNew || !prev || prev.sender_id !== m.sender_id || at - new Date(prev.created_at) > GROUP_MS
       || Boolean(prev.deleted_at) !== Boolean(m.deleted_at);
     nodes.push(renderMessage(m, { first, inThread, onOpenThread }));
+    if (m === lastMine && seenSeq >= m.seq) nodes.push(h('div', { class: 'seen note', role: 'status' }, 'Seen'));
     prev = m;
   }
   return nodes;
@@ -134,6 +136,8 @@ function actions(m, mine, inThread, onOpenThread) {
   if (!inThread && !m.thread_parent_id) {
     bar.append(h('button', { 'aria-label': 'Reply in thread', title: 'Reply in thread', onclick: () => onOpenThread?.(m) }, '↩'));
   }
+  bar.append(h('button', { 'aria-label': m.pinned ? 'Unpin message' : 'Pin message', title: m.pinned ? 'Unpin' : 'Pin',
+    onclick: () => togglePin(m).catch((e) => alert(e.message)) }, m.pinned ? '⊘' : '⚲'));
   if (mine) {
     bar.append(h('button', { 'aria-label': 'Edit message', title: 'Edit', onclick: () => startEdit(m) }, '✎'));
     bar.append(h('button', { 'aria-label': 'Delete message', title: 'Delete',
