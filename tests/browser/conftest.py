@@ -53,7 +53,7 @@ class Person:
 
     def sign_up(self) -> "Person":
         page = self.page
-        page.goto("/")
+        self.open_app()
         page.get_by_role("button", name="Create an account").click()
         page.get_by_label("Your name").fill(self.name)
         page.get_by_label("Email").fill(self.email)
@@ -62,6 +62,18 @@ class Person:
         expect(page.locator("#me")).to_have_text(self.name)
         expect(page.locator("#banner")).to_be_hidden()  # the socket said hello
         return self
+
+    def open_app(self) -> None:
+        """Loads the app; again if a module load failed (others restart the shared
+        stack's gateways while tests run: a 502 for one module leaves a blank page)."""
+        for attempt in range(3):
+            self.page.goto("/")
+            try:
+                expect(self.page.locator("#auth form, #app:not([hidden])").first).to_be_visible(timeout=5000)
+                return
+            except AssertionError:
+                if attempt == 2:
+                    raise
 
     @property
     def user_id(self) -> str:

@@ -47,3 +47,35 @@ def test_sign_out_then_reset_the_password_from_the_mailed_link(people):
     page.get_by_label("Password").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#me")).to_have_text(dana.name)
+
+
+def test_a_profile_picture_shows_on_messages_in_a_group_conversation(people, tmp_path):
+    from .test_two_people import png
+
+    gus = people("Gus").sign_up()
+    hal = people("Hal").sign_up()
+    ivy = people("Ivy").sign_up()
+    page = gus.page
+    picture = tmp_path / "me.png"
+    picture.write_bytes(png(300, 200))
+    page.get_by_role("button", name="Your profile and status").click()
+    page.get_by_role("textbox", name="Status").fill("in the lab")
+    page.locator("#f-avatar").set_input_files(str(picture))
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#dialog")).to_be_hidden()
+
+    page.get_by_role("button", name="Start a direct message").click()
+    for other in (hal, ivy):
+        page.get_by_label("Find people").fill(other.name)
+        page.get_by_role("button", name=f"Add {other.name} to a group").click()
+    expect(page.locator("#dialog")).to_contain_text(f"Group: {hal.name}, {ivy.name}")
+    page.get_by_role("button", name="Open group conversation").click()
+    expect(page.locator("#channel h1")).to_contain_text(hal.name)
+    gus.send("hello both")
+    for person in (hal, ivy):
+        item = person.page.locator("#sidebar .side-item", has_text=gus.name)
+        expect(item.locator(".badge")).to_have_text("1")
+        item.click()
+        message = person.message("hello both")
+        expect(message.locator("img.avatar")).to_be_visible()
+        assert message.locator("img.avatar").evaluate("img => img.naturalWidth") > 0

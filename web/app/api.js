@@ -32,11 +32,12 @@ export async function refresh() {
 }
 
 export async function api(method, path, body, { retry = true } = {}) {
-  const headers = { 'Content-Type': 'application/json' };
+  const raw = body instanceof Blob;   // bytes (an avatar), sent as they are
+  const headers = { 'Content-Type': raw ? (body.type || 'application/octet-stream') : 'application/json' };
   const token = session.get()?.access_token;
   if (token) headers.Authorization = `Bearer ${token}`;
   const res = await fetch(BASE + path, {
-    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    method, headers, body: body === undefined || raw ? body : JSON.stringify(body),
   });
   if (res.status === 401 && token && retry) {
     await refresh();

@@ -72,7 +72,7 @@ function peoplePicker(onPick, buttonLabel) {
     const found = await get(`/users?${q({ q: input.value, limit: 20 })}`);
     const people = (found.users || found).filter((u) => u.user_id !== store.me.user_id);
     for (const u of people) store.users.set(u.user_id, u);
-    list.replaceChildren(...people.map((u) => h('li', {},
+    list.replaceChildren(...people.map((u) => h('li', { dataset: { user: u.user_id } },
       h('span', { class: `dot ${store.presence.get(u.user_id) || 'offline'}` }), u.display_name,
       h('span', { class: 'note' }, u.email || ''),
       h('button', { type: 'button', 'aria-label': `${buttonLabel} ${u.display_name}`, onclick: (e) => onPick(u, e.target) }, buttonLabel))));
@@ -82,13 +82,36 @@ function peoplePicker(onPick, buttonLabel) {
   return [label, input, list];
 }
 
+// "Message" opens a 1:1 DM; "Add" collects people for a group DM (up to 8 with you).
 export function dmDialog() {
-  open('Start a direct message', peoplePicker(async (u) => {
-    const channel = await post('/dms', { user_ids: [u.user_id] });
+  const chosen = new Map();
+  const chips = h('p', { class: 'note', 'aria-live': 'polite' });
+  const start = async (ids) => {
+    const channel = await post('/dms', { user_ids: ids });
     await loadChannel(channel.id);
     $('#dialog').close();
     location.hash = `#/c/${channel.id}`;
-  }, 'Message'));
+  };
+  const picker = peoplePicker((u) => start([u.user_id]), 'Message');
+  picker[2].addEventListener('click', (e) => {
+    const add = e.target.closest('[data-add]');
+    if (!add || chosen.size >= 7) return;
+    chosen.set(add.dataset.add, store.name(add.dataset.add));
+    chips.textContent = `Group: ${[...chosen.values()].join(', ')}`;
+  });
+  new MutationObserver(() => picker[2].querySelectorAll('li').forEach((li) => {
+    const id = li.dataset.user;
+    if (id && !li.querySelector('[data-add]')) {
+      li.append(h('button', { type: 'button', dataset: { add: id }, 'aria-label': `Add ${store.name(id)} to a group` }, 'Add'));
+    }
+  })).observe(picker[2], { childList: true });
+  open('Start a direct message', [...picker, chips], {
+    okLabel: 'Open group conversation',
+    ok: async () => {
+      if (!chosen.size) throw new Error('Add people with “Add”, or press “Message” for a 1:1 conversation.');
+      await start([...chosen.keys()]);
+    },
+  });
 }
 
 export function inviteDialog(channel) {
@@ -133,7 +156,9 @@ export function profileDialog(signOut) {
   const [nameLabel, name] = field('Display name', { value: me.display_name, required: true });
   const [statusLabel, status] = field('Status', { value: me.status?.text || '', placeholder: 'What are you up to?' });
   const away = h('input', { type: 'checkbox', id: 'f-away', checked: store.presence.get(me.user_id) === 'away' });
+  const picture = h('input', { type: 'file', id: 'f-avatar', accept: 'image/png,image/jpeg,image/gif,image/webp' });
   open('Your profile', [nameLabel, name, statusLabel, status,
+    h('label', { for: 'f-avatar' }, 'Picture (PNG, JPEG, GIF or WebP, up to 5 MB)'), picture,
     h('label', { for: 'f-away' }, away, ' Set yourself away'),
     'Notification' in window && Notification.permission !== 'granted'
       ? h('p', {}, h('button', { type: 'button', class: 'link',
@@ -142,6 +167,7 @@ export function profileDialog(signOut) {
     h('p', {}, h('button', { type: 'button', class: 'link', onclick: signOut }, 'Sign out'))], {
     okLabel: 'Save',
     ok: async () => {
+      if (picture.files[0]) await put('/me/avatar', picture.files[0]);
       store.me = await patch('/me', { display_name: name.value, status_text: status.value });
       store.users.set(me.user_id, store.me);
       await put('/me/presence', { presence: away.checked ? 'away' : 'auto' }).catch(() => {});

@@ -32,8 +32,10 @@ export function renderList(list, { newAfterSeq = null, inThread = false, onOpenT
 
 function avatar(userId) {
   const user = store.users.get(userId);
-  const name = store.name(userId);
-  return h('span', { class: 'avatar', 'aria-hidden': 'true' }, user?.avatar ? '' : name.slice(0, 1).toUpperCase());
+  const letter = h('span', { class: 'avatar', 'aria-hidden': 'true' }, store.name(userId).slice(0, 1).toUpperCase());
+  if (!user?.avatar?.['64']) return letter;
+  // presigned URLs expire: an image that no longer loads falls back to the letter
+  return h('img', { class: 'avatar', src: user.avatar['64'], alt: '', onerror: (e) => e.target.replaceWith(letter) });
 }
 
 export function renderMessage(m, { first, inThread, onOpenThread }) {

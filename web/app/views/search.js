@@ -11,7 +11,11 @@ export async function search(text, { channelId = null, cursor = null } = {}) {
   const panel = $('#results');
   if (!cursor) {
     closePanels();
-    clear(panel, h('div', { class: 'panel-head' }, h('h2', {}, `Results for “${text}”`),
+    const here = store.active && store.channels.get(store.active);
+    const scope = here ? h('label', { class: 'note' }, h('input', { type: 'checkbox', checked: Boolean(channelId),
+      onchange: (e) => search(text, { channelId: e.target.checked ? here.id : null }) }),
+    ` only in ${store.channelTitle(here)}`) : null;
+    clear(panel, h('div', { class: 'panel-head' }, h('div', {}, h('h2', {}, `Results for “${text}”`), scope),
       h('button', { 'aria-label': 'Close search results', onclick: closePanels }, '✕')),
     h('div', { class: 'messages', role: 'list', 'aria-label': 'Search results' }, h('p', { class: 'empty' }, 'Searching…')));
     panel.hidden = false;
