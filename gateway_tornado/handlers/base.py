@@ -53,15 +53,18 @@ class BaseHandler(tornado.web.RequestHandler):
     def options(self, *args: Any) -> None:
         """A CORS preflight: which methods and headers the route takes."""
         if "Access-Control-Allow-Origin" in self._headers:
-            methods = [m for m in ("GET", "POST", "PUT", "PATCH", "DELETE")
-                       if getattr(type(self), m.lower()) is not
-                       getattr(tornado.web.RequestHandler, m.lower())]
-            self.set_header("Access-Control-Allow-Methods", ", ".join(methods))
+            self.set_header("Access-Control-Allow-Methods", ", ".join(self.methods()))
             self.set_header("Access-Control-Allow-Headers",
                             "Authorization, Content-Type, X-Request-Id")
             self.set_header("Access-Control-Max-Age", "600")
         self.set_status(204)
         self.finish()
+
+    def methods(self) -> list[str]:
+        """The HTTP methods this route answers (besides OPTIONS)."""
+        return [m for m in ("GET", "POST", "PUT", "PATCH", "DELETE")
+                if getattr(type(self), m.lower()) is not
+                getattr(tornado.web.RequestHandler, m.lower())]
 
     async def prepare(self) -> None:
         self.request_id = new_request_id(self.request.headers.get("X-Request-Id"))
@@ -111,8 +114,11 @@ class BaseHandler(tornado.web.RequestHandler):
         client sends, since no forwarded-headers source is trusted)."""
         return self.request.remote_ip or ""
 
-    def body_json(self) -> dict[str, Any]:
+    def body_json(self, required: bool = False) -> dict[str, Any]:
+        """The body's JSON object; no body is ``{}`` unless the route requires one."""
         if not self.request.body:
+            if required:
+                raise InvalidInput("the body must be a JSON object")
             return {}
         try:
             body = json.loads(self.request.body.decode("utf-8"))
@@ -148,6 +154,8 @@ class BaseHandler(tornado.web.RequestHandler):
             body = {"code": InvalidInput.code, "message": exc.log_message or self._reason}
         elif isinstance(exc, tornado.web.HTTPError):
             body = {"code": "http_error", "message": exc.log_message or self._reason}
+            if status_code == 405:  # RFC 9110: say which methods the route has
+                self.set_header("Allow", ", ".join(self.methods() + ["OPTIONS"]))
         else:
             body = {"code": "internal_error", "message": "something went wrong"}
         self.set_header("Content-Type", "application/json")

@@ -43,7 +43,8 @@ class Me(PeopleHandler):
 
     async def patch(self):
         actor = self.actor()
-        self.send_json(await self.rpc("users", "update_profile", actor, self.body_json()))
+        self.send_json(await self.rpc("users", "update_profile", actor,
+                                      self.body_json(required=True)))
 
 
 class MyAvatar(PeopleHandler):

@@ -99,6 +99,7 @@ async def test_a_method_a_route_does_not_have_is_a_405_http_error_envelope(fetch
     response = await fetch("/healthz", method="DELETE")
     assert response.code == 405
     assert envelope(response)["code"] == "http_error"
+    assert response.headers["Allow"] == "GET, OPTIONS"   # RFC 9110: the route's methods
 
 
 # -- bodies --------------------------------------------------------------------

@@ -46,6 +46,13 @@ async def test_a_profile_edit_that_is_not_a_json_object_never_reaches_the_servic
     assert response.code == 400 and calls_to(rpc, "update_profile") == []
 
 
+async def test_a_profile_edit_without_a_body_is_invalid_input(fetch, rpc, bearer, touches):
+    response = await fetch("/api/v1/me", method="PATCH", headers=bearer())
+    assert response.code == 400
+    assert json.loads(response.body)["error"]["code"] == "invalid_input"
+    assert calls_to(rpc, "update_profile") == []
+
+
 async def test_an_avatar_travels_as_base64_of_the_body(fetch, rpc, bearer, touches):
     rpc.answer("users", "set_avatar", PROFILE)
     image = bytes(range(256)) * 4

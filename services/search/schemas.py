@@ -1,6 +1,7 @@
 """What the search service accepts: the search request and the message events."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -10,6 +11,7 @@ from .query import SORTS
 
 MAX_QUERY = 500
 ID = Field(min_length=1, max_length=64)
+_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -32,6 +34,15 @@ class SearchQuery(BaseModel):
     sort: str = "relevance"
     cursor: str | None = Field(default=None, max_length=1000)
     limit: int = Field(default=20, ge=1, le=100)
+
+    @field_validator("after", "before", mode="before")
+    @classmethod
+    def _iso_8601(cls, value):
+        """An ISO 8601 date or time, not a number: pydantic would take ``0.5`` or
+        ``"1700000000"`` as seconds since 1970."""
+        if isinstance(value, (int, float)) or (isinstance(value, str) and _NUMBER.match(value)):
+            raise ValueError("must be an ISO 8601 date or time, e.g. 2026-11-23T14:00:00Z")
+        return value
 
     @field_validator("after", "before")
     @classmethod

@@ -107,6 +107,8 @@ def test_filters_are_validated_and_passed_on(search, calls):
 
 @pytest.mark.parametrize("bad", [{"sort": "oldest"}, {"limit": 0}, {"limit": 101},
                                  {"after": "soon"}, {"query": "x" * 501},
+                                 # a number is not a time (pydantic would read seconds)
+                                 {"before": "0.5"}, {"after": "1700000000"}, {"after": 5},
                                  {"after": "2026-02-01", "before": "2026-01-01"},
                                  {"cursor": "garbage"}, {"unknown": 1}])
 def test_bad_arguments_are_invalid_input(search, calls, bad):
