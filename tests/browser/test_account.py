@@ -79,3 +79,29 @@ def test_a_profile_picture_shows_on_messages_in_a_group_conversation(people, tmp
         message = person.message("hello both")
         expect(message.locator("img.avatar")).to_be_visible()
         assert message.locator("img.avatar").evaluate("img => img.naturalWidth") > 0
+
+
+def test_browse_join_and_mute_a_public_channel(people):
+    jo = people("Jo").sign_up()
+    kim = people("Kim").sign_up()
+    name = f"open-{jo.name[-6:]}"
+    jo.page.get_by_role("button", name="Create a channel").click()
+    jo.page.get_by_label("Channel name").fill(name)
+    jo.page.get_by_role("button", name="Create", exact=True).click()
+    jo.send("welcome, anyone")
+
+    page = kim.page
+    page.get_by_role("button", name="Browse channels").click()
+    page.get_by_label("Find a channel").fill(name)
+    page.locator("#dialog li", has_text=name).get_by_role("button", name="Join").click()
+    expect(page.locator("#channel h1")).to_have_text(f"# {name}")
+    expect(kim.message("welcome, anyone")).to_be_visible()
+
+    page.get_by_role("button", name="Channel members").click()
+    expect(page.locator("#dialog li", has_text=jo.name)).to_be_visible()
+    page.get_by_label("Mute this channel").check()
+    page.get_by_label("Notify me about").select_option("mentions")
+    page.keyboard.press("Escape")
+    expect(page.locator("#sidebar .side-item", has_text=name)).to_have_class(re.compile(r"\bmuted\b"))
+    page.reload()  # the server kept it
+    expect(page.locator("#sidebar .side-item", has_text=name)).to_have_class(re.compile(r"\bmuted\b"))

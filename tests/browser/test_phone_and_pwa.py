@@ -2,10 +2,12 @@
 and the installable app: manifest, icons, and a service worker caching the shell."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import shot
+from .conftest import REPO, shot
 
 pytestmark = pytest.mark.integration
 
@@ -45,6 +47,13 @@ def test_on_a_phone_the_sidebar_is_a_drawer_and_a_thread_is_full_screen(people):
     assert thread.bounding_box()["width"] == 390
     page.keyboard.press("Escape")
     expect(thread).to_be_hidden()
+
+
+def test_the_service_worker_caches_every_file_of_the_shell():
+    listed = set(re.findall(r"'(/[^']*)'", (REPO / "web" / "sw.js").read_text().split("];")[0]))
+    web = REPO / "web"
+    files = {"/" + str(p.relative_to(web)) for p in (web / "app").rglob("*") if p.suffix in (".js", ".css")}
+    assert files - listed == set(), "add them to FILES in web/sw.js"
 
 
 def test_the_app_is_installable_and_its_shell_is_cached(browser, base_url):

@@ -61,8 +61,17 @@ export const del = (path) => api('DELETE', path);
 export const q = (params) => new URLSearchParams(
   Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== '')).toString();
 
-// POST /files streams the body; XHR because fetch reports no upload progress.
+// POST /files streams the body; XHR because fetch reports no upload progress. An
+// expired access token is refreshed and the upload starts again, once.
 export function upload(file, onProgress) {
+  return sendFile(file, onProgress).catch(async (err) => {
+    if (err.status !== 401) throw err;
+    await refresh();
+    return sendFile(file, onProgress);
+  });
+}
+
+function sendFile(file, onProgress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `${BASE}/files?${q({ filename: file.name || 'pasted.png' })}`);

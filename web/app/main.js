@@ -161,6 +161,12 @@ window.addEventListener('hashchange', () => { if (store.me) route(); });
 document.addEventListener('keydown', (e) => {
   if (e.key === 'Escape') onEscape();
   if (e.key === 'k' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); $('#search-q').focus(); }
+  if (e.altKey && (e.key === 'ArrowUp' || e.key === 'ArrowDown')) {   // previous / next conversation
+    const items = [...document.querySelectorAll('#sidebar .side-item')];
+    const at = items.findIndex((a) => a.dataset.channel === store.active);
+    const next = items[(at + (e.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length];
+    if (next) { e.preventDefault(); location.hash = `#/c/${next.dataset.channel}`; }
+  }
 });
 
 // -- start --------------------------------------------------------------------------
