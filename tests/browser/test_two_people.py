@@ -179,6 +179,8 @@ def test_search_finds_a_message_with_the_match_highlighted(room):
     shot(bob.page, "search")
     hit.click()
     expect(bob.page.locator("#channel h1")).to_contain_text("launch-")
+    expect(bob.message("deployment pipeline")).to_be_focused()
+    expect(bob.message("deployment pipeline")).to_be_in_viewport()
 
 
 def test_after_a_network_cut_everything_arrives_once_in_order(room):

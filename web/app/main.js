@@ -9,7 +9,7 @@ import { catchUp, loadChannel, loadChannels, loadUnread, loadUsers, resync } fro
 import { delivered, presence, useSocket } from './actions.js';
 import { showAuth } from './views/auth.js';
 import { renderSidebar } from './views/sidebar.js';
-import { renderMessages, renderTyping, showChannel } from './views/channel.js';
+import { renderMessages, renderTyping, revealMessage, showChannel } from './views/channel.js';
 import { renderThread, reloadThread, threadChannel } from './views/thread.js';
 import { onEscape, openDrawer } from './views/panels.js';
 import { search } from './views/search.js';
@@ -149,11 +149,12 @@ for (const type of ['keydown', 'pointerdown', 'focus']) window.addEventListener(
 
 // -- routing ------------------------------------------------------------------------
 async function route() {
-  const m = location.hash.match(/^#\/c\/([A-Za-z0-9_-]+)/);
+  const m = location.hash.match(/^#\/c\/([A-Za-z0-9_-]+)(?:\/(\d+))?/);
   openDrawer(false);
   if (m && !store.channels.has(m[1])) await loadChannel(m[1]).catch(() => {});
-  await showChannel(m ? m[1] : null);
+  if (!m || store.active !== m[1] || !m[2]) await showChannel(m ? m[1] : null);
   renderSidebar();
+  if (m?.[2]) await revealMessage(m[1], Number(m[2]));
 }
 window.addEventListener('hashchange', () => { if (store.me) route(); });
 

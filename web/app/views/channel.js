@@ -111,4 +111,16 @@ async function fill(channelId) {
   try { await loadOlder(channelId); } finally { loadingOlder = false; }
 }
 
-export const activeComposer = () => view?.box;
+// Scroll to a message (from search), loading older pages until it is there.
+export async function revealMessage(channelId, seq) {
+  for (let pages = 0; pages < 20 && !store.list(channelId).some((m) => m.seq === seq); pages += 1) {
+    if (!(await loadOlder(channelId))) break;
+  }
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const el = view?.list.querySelector(`.msg[data-seq="${seq}"]`);
+  if (!el) return;
+  el.scrollIntoView({ block: 'center' });
+  el.classList.add('flash');
+  el.focus({ preventScroll: true });
+  setTimeout(() => el.classList.remove('flash'), 2000);
+}

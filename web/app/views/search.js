@@ -27,7 +27,10 @@ export async function search(text, { channelId = null, cursor = null } = {}) {
   if (!found.results.length && !cursor) box.append(h('p', { class: 'empty' }, 'Nothing found.'));
   for (const r of found.results) {
     const channel = store.channels.get(r.channel_id);
-    box.append(h('button', { class: 'result', role: 'listitem', onclick: () => { location.hash = `#/c/${r.channel_id}`; } },
+    box.append(h('button', { class: 'result', role: 'listitem', onclick: () => {
+      if (matchMedia('(max-width: 700px)').matches) closePanels();   // full screen on a phone
+      location.hash = `#/c/${r.channel_id}/${r.seq}`;
+    } },
       h('div', { class: 'where' }, `${store.channelTitle(channel) || 'a channel'} · ${store.name(r.sender_id)} · `,
         new Date(r.created_at).toLocaleDateString(), ' ', timeLabel(new Date(r.created_at))),
       h('div', { class: 'snippet' }, renderSnippet(r.snippet))));
