@@ -158,6 +158,8 @@ def test_unread_badge_appears_and_clears_and_presence_shows(room):
     dm.click()
     expect(ada.message("are you there?")).to_be_visible()
     expect(bob.page.locator("#channel .seen")).to_have_text("Seen")
+    bob.page.reload()  # and from the receipts API after a reload
+    expect(bob.page.locator("#channel .seen")).to_have_text("Seen")
     ada.page.close()
     expect(dot).to_have_class(re.compile(r"\boffline\b"))
 

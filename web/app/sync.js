@@ -93,6 +93,20 @@ export async function resync() {
   if (store.thread) store.emit('thread');
 }
 
+// In a DM or group DM: the others' read cursors, from the receipts of my newest
+// message (then kept current by `receipt` events).
+export async function loadReceipts(channelId) {
+  const channel = store.channels.get(channelId);
+  if (channel?.kind !== 'dm' && channel?.kind !== 'group_dm') return;
+  const mine = store.list(channelId).filter((m) => m.id && m.sender_id === store.me.user_id).at(-1);
+  if (!mine) return;
+  const receipts = await get(`/channels/${channelId}/messages/${mine.id}/receipts`);
+  const cursors = store.receipts.get(channelId) || new Map();
+  for (const r of receipts.recipients || []) cursors.set(r.user_id, Math.max(cursors.get(r.user_id) ?? 0, r.read_seq ?? 0));
+  store.receipts.set(channelId, cursors);
+  store.emit('messages', channelId);
+}
+
 export function markRead(channelId) {
   const box = store.messages.get(channelId);
   const seq = store.seen.get(channelId) || 0;

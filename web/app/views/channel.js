@@ -2,7 +2,7 @@
 // you are there, "jump to latest" otherwise), typing line and composer.
 import { $, clear, h } from '../dom.js';
 import { store } from '../store.js';
-import { loadLatest, loadOlder, markRead } from '../sync.js';
+import { loadLatest, loadOlder, loadReceipts, markRead } from '../sync.js';
 import { renderList } from './messages.js';
 import { composer } from './composer.js';
 import { openThread } from './thread.js';
@@ -50,6 +50,7 @@ export async function showChannel(channelId) {
   if (!store.messages.has(channelId)) {
     list.append(h('div', { class: 'empty' }, 'Loading…'));
     await loadLatest(channelId);
+    loadReceipts(channelId).catch(() => {});
   }
   renderMessages(channelId, { toBottom: true });
   if (matchMedia('(min-width: 701px)').matches) box.box.focus();
