@@ -71,6 +71,12 @@ def test_messages_reactions_threads_edits_and_deletes_reach_the_other_live(room)
     msg.get_by_role("button", name="Add reaction").click()
     bob.page.get_by_role("menuitem", name="tada").click()
     expect(ada.message("hello").locator(".reaction")).to_have_text("🎉 1")
+    mine = ada.message("hello")
+    mine.hover()
+    mine.get_by_role("button", name="Add reaction").click()
+    ada.page.get_by_label("Other emoji, by name or character").fill("🎈")
+    ada.page.get_by_label("Other emoji, by name or character").press("Enter")
+    expect(msg.locator(".reaction")).to_have_text(["🎉 1", "🎈 1"])
 
     # a pin shows for both
     msg.get_by_role("button", name="Pin message").click()
@@ -115,7 +121,16 @@ def test_image_upload_shows_a_thumbnail_to_both(room, tmp_path):
     image.write_bytes(png(480, 320))
     ada.page.locator("#channel .composer input[type=file]").set_input_files(str(image))
     expect(ada.page.locator(".upload.done")).to_be_visible()
+    # a file dropped on the composer: not an image, so a download link
+    ada.page.locator("#channel .composer").evaluate("""box => {
+        const data = new DataTransfer();
+        data.items.add(new File(['plain notes'], 'notes.txt', { type: 'text/plain' }));
+        box.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    }""")
+    expect(ada.page.locator(".upload.done")).to_have_count(2)
     ada.send("the chart")
+    link = bob.message("the chart").locator("a.file", has_text="notes.txt")
+    expect(link).to_have_attribute("href", re.compile(r"^https?://"))
     for person in (ada, bob):
         thumb = person.message("the chart").locator("img.thumb")
         expect(thumb).to_be_visible()

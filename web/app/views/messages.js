@@ -130,7 +130,12 @@ function actions(m, mine, inThread, onOpenThread) {
     const pick = h('div', { class: 'picker', role: 'menu', 'aria-label': 'Add reaction',
       onkeydown: (e) => { if (e.key === 'Escape') { e.stopPropagation(); close(); } } },
     QUICK_REACTIONS.map((name) => h('button', { role: 'menuitem', 'aria-label': name, title: `:${name}:`,
-      onclick: () => { close(); toggleReaction(m, name); } }, emojiChar(name))));
+      onclick: () => { close(); toggleReaction(m, name); } }, emojiChar(name))),
+    h('input', { type: 'text', class: 'other-emoji', placeholder: 'other: tada or 🎈', 'aria-label': 'Other emoji, by name or character',
+      onkeydown: (e) => {
+        const value = e.target.value.trim().replace(/^:|:$/g, '');
+        if (e.key === 'Enter' && value) { e.preventDefault(); close(); toggleReaction(m, value).catch((err) => alert(err.message)); }
+      } }));
     bar.parentElement.append(pick);
     pick.querySelector('button').focus();
   };
