@@ -4,7 +4,7 @@ from __future__ import annotations
 import tornado.web
 
 from .context import Gateway
-from .handlers import auth, channels, files, messages, ops, people, search, web
+from .handlers import auth, channels, files, messages, notifications, ops, people, search, web
 from .websocket import SocketHandler
 
 ID = r"([A-Za-z0-9_-]{1,64})"
@@ -56,6 +56,11 @@ def make_app(gateway: Gateway) -> tornado.web.Application:
         (rf"/api/v1/files/{ID}", files.File),
         (r"/api/v1/presence", people.Presence),
         (r"/api/v1/search", search.Search),
+        (r"/api/v1/me/notifications", notifications.MyNotifications),
+        (r"/api/v1/push/vapid-public-key", notifications.VapidPublicKey),
+        (r"/api/v1/push/subscriptions", notifications.PushSubscriptions),
+        (rf"/api/v1/push/subscriptions/{ID}", notifications.PushSubscription),
+        (r"/api/v1/notifications/unsubscribe", notifications.Unsubscribe),
     ]
     ping = float(gateway.cfg["gateway.ping_interval"])
     return tornado.web.Application(

@@ -264,6 +264,15 @@ class Service(ParleyService):
         return self.store.member_ids(channel_id)
 
     @rpc
+    def audience(self, channel_id):
+        """A channel and everyone in it with their notification level and mute,
+        for the notifications service (no visibility check)."""
+        channel = self._channel(channel_id)
+        members = self.store.member_settings(channel.id)
+        return {"channel": channel.to_dict(len(members)),
+                "members": [{"user_id": m.user_id, **m.to_dict()} for m in members]}
+
+    @rpc
     def on_message_created(self, event):
         """Kafka consumer hook: count the message and keep the last activity.
         Idempotent by message id; insensitive to order."""

@@ -147,6 +147,11 @@ class Store:
             select(Membership.user_id).where(Membership.channel_id == str(channel_id))
             .order_by(Membership.joined_at, Membership.user_id)))
 
+    def member_settings(self, channel_id: str) -> list[Membership]:
+        return list(self.session.scalars(
+            select(Membership).where(Membership.channel_id == str(channel_id))
+            .order_by(Membership.joined_at, Membership.user_id)))
+
     def member_page(self, channel_id: str, cursor: str | None,
                     limit: int) -> tuple[list[str], str | None]:
         """Members in order of joining, ``limit`` at a time."""

@@ -3,4 +3,4 @@
 SERVICES = ("auth", "users", "channels", "messaging", "presence", "notifications",
             "search")
 POSTGRES_SERVICES = ("auth", "users", "channels", "notifications", "search")  # one database each
-CONSUMING_SERVICES = ("users", "channels", "search")                # follow Kafka topics
+CONSUMING_SERVICES = ("users", "channels", "search", "notifications")  # follow Kafka topics

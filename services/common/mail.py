@@ -35,21 +35,28 @@ class SmtpSettings:
                    timeout=float(smtp.get("timeout") or 10))
 
 
-def compose(settings: SmtpSettings, to: str, subject: str, text: str) -> EmailMessage:
+def compose(settings: SmtpSettings, to: str, subject: str, text: str,
+            html: str | None = None, headers: dict[str, str] | None = None) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.sender
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = make_msgid(domain="parley.localhost")
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(text)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
     return message
 
 
-def send_mail(to: str, subject: str, text: str, settings: SmtpSettings | None = None) -> str:
-    """Send one plain-text mail; returns its Message-ID. Raises smtplib/OSError errors."""
+def send_mail(to: str, subject: str, text: str, settings: SmtpSettings | None = None,
+              html: str | None = None, headers: dict[str, str] | None = None) -> str:
+    """Send one mail (plain text, with an HTML alternative when ``html`` is given);
+    returns its Message-ID. Raises smtplib/OSError errors."""
     settings = settings or SmtpSettings.from_config()
-    message = compose(settings, to, subject, text)
+    message = compose(settings, to, subject, text, html, headers)
     with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as smtp:
         if settings.starttls:
             smtp.starttls(context=ssl.create_default_context())

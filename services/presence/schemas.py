@@ -26,3 +26,9 @@ class TypingNotice(BaseModel):
     channel_id: str = Field(min_length=1, max_length=64)
     thread_parent_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{24}$")
     state: Literal["started", "stopped"] = "started"
+
+
+class Viewing(BaseModel):
+    user_id: str = Field(min_length=1, max_length=64)
+    session_id: str = Field(min_length=1, max_length=64)
+    channel_id: str | None = Field(default=None, min_length=1, max_length=64)

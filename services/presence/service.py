@@ -27,7 +27,7 @@ from services.common.events import PresenceChanged, Typing, channel_key, user_ke
 from services.common.service_base import ParleyService
 from services.common.validation import validated
 
-from .schemas import Lookup, Manual, Session, TypingNotice
+from .schemas import Lookup, Manual, Session, TypingNotice, Viewing
 from .store import SESSION_TTL, PresenceStore  # noqa: F401 (SESSION_TTL: tests, docs)
 
 SWEEP_EVERY = 5            # seconds between looks for lapsed sessions
@@ -66,6 +66,23 @@ class Service(ParleyService):
         data = validated(Manual, user_id=user_id, presence=presence)
         self.store.set_manual(data.user_id, data.presence == "away")
         return self._announce(data.user_id)
+
+    @rpc
+    def viewing(self, user_id, session_id, channel_id=None):
+        """A device now shows ``channel_id`` (None: no channel, e.g. in the
+        background). Kept on the live session, so it lapses with it; the gateway
+        sends it when the client says so (a ``view`` frame). Idempotent."""
+        data = validated(Viewing, user_id=user_id, session_id=session_id, channel_id=channel_id)
+        stored = self.store.set_viewing(data.user_id, data.session_id, data.channel_id)
+        return {"session_id": data.session_id, "channel_id": data.channel_id if stored else None,
+                "stored": stored}
+
+    @rpc
+    def viewers(self, channel_id, user_ids):
+        """Which of ``user_ids`` are looking at ``channel_id`` right now on an
+        active device (notifications tell them nothing)."""
+        ids = validated(Lookup, user_ids=list(user_ids)).user_ids
+        return self.store.viewers(str(channel_id), ids)
 
     @rpc
     def get(self, user_ids):

@@ -1,7 +1,8 @@
 """Presence's Redis keys and the one rule that turns sessions into a status.
 
-- ``presence:session:<sid>``: hash ``{user, state}`` (``active`` or ``idle``), with a
-  time-to-live the gateway's heartbeat renews; a gateway that dies lets it lapse.
+- ``presence:session:<sid>``: hash ``{user, state}`` (``active`` or ``idle``), and
+  ``viewing`` (the channel the device shows, when it said so), with a time-to-live
+  the gateway's heartbeat renews; a gateway that dies lets it lapse.
 - ``presence:user:<uid>``: the set of that person's session ids.
 - ``presence:expiries``: sorted set ``"<uid> <sid>"`` → when the session lapses, so
   that a sweep can announce people whose last session lapsed (Redis expiry itself
@@ -75,6 +76,34 @@ class PresenceStore:
         pipe.zrem(EXPIRIES, f"{user_id} {session_id}")
         pipe.set(last_seen_key(user_id), now, ex=LAST_SEEN_TTL)
         pipe.execute()
+
+    def set_viewing(self, user_id: str, session_id: str, channel_id: str | None) -> bool:
+        """Note which channel a live session shows (None: none). False when the
+        session is not live (or is someone else's): nothing is stored."""
+        key = session_key(session_id)
+        if self.redis.hget(key, "user") != user_id:
+            return False
+        if channel_id:
+            self.redis.hset(key, "viewing", channel_id)
+        else:
+            self.redis.hdel(key, "viewing")
+        return True
+
+    def viewers(self, channel_id: str, user_ids: list[str]) -> list[str]:
+        """Those of ``user_ids`` with a live, active session showing ``channel_id``
+        (someone who set themselves away is not looking, whatever the screen shows)."""
+        found = []
+        for user_id in dict.fromkeys(user_ids):
+            if self.redis.get(manual_key(user_id)) == "away":
+                continue
+            sessions = sorted(self.redis.smembers(user_key(user_id)))
+            pipe = self.redis.pipeline()
+            for session_id in sessions:
+                pipe.hmget(session_key(session_id), "state", "viewing")
+            if any(state == "active" and viewing == channel_id
+                   for state, viewing in pipe.execute()):
+                found.append(user_id)
+        return found
 
     def session_state(self, session_id: str) -> str | None:
         return self.redis.hget(session_key(session_id), "state")

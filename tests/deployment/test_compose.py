@@ -35,9 +35,11 @@ PARLEY_ROLES = {
     "users-consumer": ["parley-consumer", "users"],
     "channels-consumer": ["parley-consumer", "channels"],
     "search-consumer": ["parley-consumer", "search"],
+    "notifications-consumer": ["parley-consumer", "notifications"],
     "outbox-relay": ["parley-outbox-relay"],
 }
-EVENT_PROCESSES = ("users-consumer", "channels-consumer", "search-consumer", "outbox-relay")
+EVENT_PROCESSES = ("users-consumer", "channels-consumer", "search-consumer",
+                   "notifications-consumer", "outbox-relay")
 INFRASTRUCTURE = ("traefik", "rabbitmq", "postgres", "mongo", "redis", "kafka", "s3",
                   "prometheus", "grafana")
 METRIC_NAMES = (

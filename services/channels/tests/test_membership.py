@@ -163,3 +163,20 @@ def test_a_bad_cursor_or_limit_is_invalid_input(channels, general, cursor, limit
 def test_member_ids_for_other_services_need_an_existing_channel(channels):
     with pytest.raises(NotFound):
         channels.member_ids("no-such-id")
+
+
+# -- the audience of a channel, for notifications ----------------------------------------
+def test_audience_is_the_channel_and_each_members_level_and_mute(channels, general):
+    channels.join("bob", general)
+    channels.join("cy", general)
+    channels.set_notifications("bob", general, level="mentions")
+    channels.set_notifications("cy", general, muted=True)
+    audience = channels.audience(general)
+    assert (audience["channel"]["id"], audience["channel"]["kind"]) == (general, "public")
+    assert [(m["user_id"], m["notification_level"], m["muted"]) for m in audience["members"]] \
+        == [("ada", "all", False), ("bob", "mentions", False), ("cy", "all", True)]
+
+
+def test_audience_of_an_unknown_channel_is_not_found(channels):
+    with pytest.raises(NotFound):
+        channels.audience("nope")

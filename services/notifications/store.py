@@ -1,0 +1,182 @@
+"""The notifications service's queries (its PostgreSQL database, portable to SQLite
+for unit tests)."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import and_, delete, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from .models import Attempt, Digest, Notification, Preference, PushSubscription, Settings
+from .schemas import DEFAULT_LEVEL
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Store:
+    def __init__(self, session: Session):
+        self.session = session
+
+    # -- preferences and settings ----------------------------------------------------
+    def levels(self, user_ids: list[str], channel_id: str) -> dict[str, str]:
+        """Each person's level for a channel from their preferences: the channel's
+        own, else their default (``*``), else ``mentions``."""
+        rows = self.session.execute(
+            select(Preference.user_id, Preference.channel_id, Preference.level)
+            .where(Preference.user_id.in_(user_ids), Preference.channel_id.in_([channel_id, "*"])))
+        found: dict[str, dict[str, str]] = {}
+        for user_id, channel, level in rows:
+            found.setdefault(user_id, {})[channel] = level
+        return {u: found.get(u, {}).get(channel_id) or found.get(u, {}).get("*") or DEFAULT_LEVEL
+                for u in user_ids}
+
+    def preferences(self, user_id: str) -> dict[str, str]:
+        return {row.channel_id: row.level for row in self.session.scalars(
+            select(Preference).where(Preference.user_id == user_id))}
+
+    def settings(self, user_ids: list[str]) -> dict[str, Settings]:
+        rows = {row.user_id: row for row in self.session.scalars(
+            select(Settings).where(Settings.user_id.in_(user_ids)))}
+        return {u: rows.get(u) or Settings(user_id=u, push_enabled=True, email_enabled=True,
+                                           previews=True) for u in user_ids}
+
+    def update_settings(self, user_id: str, changes: dict) -> None:
+        if not changes:
+            return
+        self.session.execute(insert(Settings).values(user_id=user_id, **changes)
+                             .on_conflict_do_update(index_elements=[Settings.user_id],
+                                                    set_=changes))
+
+    def set_level(self, user_id: str, channel_id: str, level: str) -> None:
+        self.session.execute(
+            insert(Preference).values(user_id=user_id, channel_id=channel_id, level=level)
+            .on_conflict_do_update(index_elements=[Preference.user_id, Preference.channel_id],
+                                   set_={"level": level}))
+
+    # -- push subscriptions ------------------------------------------------------------
+    def subscribe(self, user_id: str, endpoint: str, p256dh: str, auth: str,
+                  user_agent: str) -> PushSubscription:
+        """One row per endpoint: subscribing again (or from another account on the
+        same browser) takes the endpoint over with its new keys."""
+        values = {"user_id": user_id, "p256dh": p256dh, "auth": auth, "user_agent": user_agent}
+        self.session.execute(
+            insert(PushSubscription).values(id=uuid.uuid4().hex, endpoint=endpoint, **values)
+            .on_conflict_do_update(index_elements=[PushSubscription.endpoint], set_=values))
+        return self.session.scalars(
+            select(PushSubscription).where(PushSubscription.endpoint == endpoint)).one()
+
+    def subscriptions(self, user_id: str) -> list[PushSubscription]:
+        return list(self.session.scalars(
+            select(PushSubscription).where(PushSubscription.user_id == user_id)
+            .order_by(PushSubscription.created_at, PushSubscription.id)))
+
+    def remove_subscription(self, user_id: str | None, subscription_id: str) -> bool:
+        query = delete(PushSubscription).where(PushSubscription.id == subscription_id)
+        if user_id is not None:
+            query = query.where(PushSubscription.user_id == user_id)
+        return self.session.execute(query).rowcount > 0
+
+    def push_succeeded(self, subscription_id: str) -> None:
+        self.session.execute(update(PushSubscription)
+                             .where(PushSubscription.id == subscription_id)
+                             .values(last_success_at=now()))
+
+    # -- notifications -------------------------------------------------------------------
+    def record(self, message_id: str, user_id: str, kind: str, channel_id: str, seq: int,
+               reason: str, content: dict) -> bool:
+        """The decision, once: False when it was already recorded (a replay)."""
+        result = self.session.execute(
+            insert(Notification).values(message_id=message_id, user_id=user_id, kind=kind,
+                                        channel_id=channel_id, seq=seq, reason=reason,
+                                        status="pending", attempts=0, last_error="",
+                                        content=content)
+            .on_conflict_do_nothing(index_elements=[Notification.message_id, Notification.user_id,
+                                                    Notification.kind]))
+        return result.rowcount > 0
+
+    def claim_pushes(self, message_id: str) -> list[Notification]:
+        """The message's pending pushes, each now ``sending`` and claimed by this
+        caller only (the conditional update succeeds for one caller)."""
+        claimed = []
+        for row in self.session.scalars(select(Notification).where(
+                Notification.message_id == message_id, Notification.kind == "push",
+                Notification.status == "pending")):
+            won = self.session.execute(
+                update(Notification).where(Notification.id == row.id,
+                                           Notification.status == "pending")
+                .values(status="sending")).rowcount
+            if won:
+                claimed.append(row)
+        self.session.flush()
+        return claimed
+
+    def stalled_pushes(self, before: datetime, since: datetime) -> list[str]:
+        """Messages with pushes recorded between ``since`` and ``before`` and never claimed."""
+        return list(self.session.scalars(
+            select(Notification.message_id).where(Notification.kind == "push",
+                                                  Notification.status == "pending",
+                                                  Notification.created_at <= before,
+                                                  Notification.created_at >= since)
+            .distinct().limit(100)))
+
+    def finish(self, notification: Notification, status: str, attempts: int = 0,
+               error: str = "", digest_id: int | None = None) -> None:
+        notification.status = status
+        notification.attempts = (notification.attempts or 0) + attempts
+        notification.last_error = error[:500]
+        notification.done_at = now()
+        if digest_id is not None:
+            notification.digest_id = digest_id
+
+    def attempt(self, outcome: str, notification_id: int | None = None,
+                digest_id: int | None = None, subscription_id: str | None = None,
+                status_code: int | None = None, error: str = "") -> None:
+        self.session.add(Attempt(notification_id=notification_id, digest_id=digest_id,
+                                 subscription_id=subscription_id, outcome=outcome,
+                                 status_code=status_code, error=error[:500]))
+
+    def notifications_of(self, message_id: str) -> list[Notification]:
+        return list(self.session.scalars(select(Notification).where(
+            Notification.message_id == message_id).order_by(Notification.id)))
+
+    # -- email digests ---------------------------------------------------------------------
+    def due_email_users(self, older_than: datetime, limit: int = 100) -> list[str]:
+        rows = self.session.execute(
+            select(Notification.user_id).where(Notification.kind == "email",
+                                               Notification.status == "pending",
+                                               Notification.created_at <= older_than)
+            .group_by(Notification.user_id).limit(limit))
+        return [user_id for (user_id,) in rows]
+
+    def pending_emails(self, user_id: str) -> int:
+        return len(list(self.session.scalars(select(Notification.id).where(
+            Notification.user_id == user_id, Notification.kind == "email",
+            Notification.status == "pending"))))
+
+    def claim_emails(self, user_id: str) -> list[Notification]:
+        """A person's pending emails, locked for this caller (another instance's
+        sweep skips them), oldest first."""
+        return list(self.session.scalars(
+            select(Notification).where(and_(Notification.user_id == user_id,
+                                            Notification.kind == "email",
+                                            Notification.status == "pending"))
+            .order_by(Notification.created_at, Notification.id)
+            .with_for_update(skip_locked=True)))
+
+    def new_digest(self, user_id: str, count: int) -> Digest:
+        digest = Digest(user_id=user_id, status="sending", message_count=count)
+        self.session.add(digest)
+        self.session.flush()
+        return digest
+
+    def digests_of(self, user_id: str) -> list[Digest]:
+        return list(self.session.scalars(select(Digest).where(Digest.user_id == user_id)
+                                         .order_by(Digest.id)))
+
+
+def older_than(seconds: float) -> datetime:
+    return now() - timedelta(seconds=seconds)

@@ -1,0 +1,121 @@
+"""Who is told about a new message (services/notifications/rules.py), through the
+service: DMs, mentions, @channel, @here, threads; levels, mute, the sender, and
+people looking at the channel."""
+from __future__ import annotations
+
+from .conftest import created, device
+
+
+def pushed_to(world) -> list[str]:
+    """Whose devices got a push, in order (each device's endpoint names its owner)."""
+    return [endpoint.split("/")[3] for endpoint, _ in world.devices.received]
+
+
+def subscribe(world, *users):
+    for user in users:
+        world.service.subscribe(user, device(user))
+
+
+def test_every_member_of_a_dm_or_group_dm_but_the_sender_is_told(world):
+    world.channels.add("dm", "dm", ["ada", "bob"])
+    world.channels.add("group", "group_dm", ["ada", "bob", "cy"])
+    subscribe(world, "ada", "bob", "cy")
+    world.service.on_message_created(created("dm", "ada"))
+    world.service.on_message_created(created("group", "bob"))
+    assert pushed_to(world) == ["bob", "ada", "cy"]
+
+
+def test_in_a_channel_only_the_people_mentioned_are_told_by_default(world):
+    world.channels.add("general", members=["ada", "bob", "cy"])
+    subscribe(world, "ada", "bob", "cy")
+    world.service.on_message_created(created("general", "ada", "plain"))
+    world.service.on_message_created(created("general", "ada", "hi <@cy>", mentions=["cy"]))
+    assert pushed_to(world) == ["cy"]
+
+
+def test_at_channel_tells_every_member_and_at_here_only_those_online(world):
+    world.channels.add("general", members=["ada", "bob", "cy"])
+    subscribe(world, "ada", "bob", "cy")
+    world.presence.status.update({"bob": "online", "cy": "away"})
+    world.service.on_message_created(created("general", "ada", "@here", mentions=["here"]))
+    assert pushed_to(world) == ["bob"]
+    world.service.on_message_created(created("general", "ada", "@channel", mentions=["channel"]))
+    assert pushed_to(world) == ["bob", "bob", "cy"]
+
+
+def test_thread_replies_tell_the_threads_author_and_participants(world):
+    world.channels.add("general", members=["ada", "bob", "cy", "dee"])
+    subscribe(world, "ada", "bob", "cy", "dee")
+    world.messaging.messages["p" * 24] = {"id": "p" * 24, "sender_id": "ada",
+                                          "participants": ["bob"]}
+    world.service.on_message_created(created("general", "bob", "reply",
+                                             thread_parent_id="p" * 24))
+    assert pushed_to(world) == ["ada"]  # bob wrote it; cy and dee never took part
+
+
+def test_level_all_hears_every_message_and_nothing_hears_nothing(world):
+    world.channels.add("general", members=["ada", "bob", "cy"])
+    subscribe(world, "bob", "cy")
+    world.service.set_preference("bob", "all")             # bob's default
+    world.service.set_preference("cy", "nothing", "general")
+    world.service.on_message_created(created("general", "ada", "plain"))
+    world.service.on_message_created(created("general", "ada", "<@cy>", mentions=["cy"]))
+    assert pushed_to(world) == ["bob", "bob"]
+
+
+def test_the_stricter_of_the_channel_membership_level_and_ones_default_wins(world):
+    world.channels.add("general", members=["ada", "bob"])
+    subscribe(world, "bob")
+    world.service.set_preference("bob", "all")
+    world.channels.set("general", "bob", notification_level="mentions")
+    world.service.on_message_created(created("general", "ada", "plain"))
+    assert pushed_to(world) == []
+    world.service.on_message_created(created("general", "ada", "<@bob>", mentions=["bob"]))
+    assert pushed_to(world) == ["bob"]
+
+
+def test_a_muted_channel_tells_nothing_even_for_a_mention(world):
+    world.channels.add("general", members=["ada", "bob"])
+    subscribe(world, "bob")
+    world.channels.set("general", "bob", muted=True)
+    world.service.on_message_created(created("general", "ada", "<@bob>", mentions=["bob"]))
+    assert pushed_to(world) == []
+
+
+def test_the_sender_is_never_told_about_their_own_message(world):
+    world.channels.add("general", members=["ada"])
+    subscribe(world, "ada")
+    world.service.on_message_created(created("general", "ada", "<@ada>", mentions=["ada"]))
+    assert pushed_to(world) == []
+
+
+def test_someone_viewing_the_channel_is_told_nothing_someone_away_is_pushed(world):
+    world.channels.add("dm", "dm", ["ada", "bob"])
+    world.channels.add("group", "group_dm", ["ada", "bob", "cy"])
+    subscribe(world, "bob", "cy")
+    world.presence.status.update({"bob": "online", "cy": "away"})
+    world.presence.viewing.update({"bob": "group", "cy": "group"})  # cy's device is idle
+    world.service.on_message_created(created("group", "ada"))
+    assert pushed_to(world) == ["cy"]
+    world.service.on_message_created(created("dm", "ada"))      # bob views another one
+    assert pushed_to(world) == ["cy", "bob"]
+
+
+def test_someone_who_turned_push_off_gets_no_push(world):
+    world.channels.add("dm", "dm", ["ada", "bob"])
+    subscribe(world, "bob")
+    world.service.update_settings("bob", {"push_enabled": False})
+    world.service.on_message_created(created("dm", "ada"))
+    assert pushed_to(world) == []
+
+
+def test_an_old_message_replayed_from_long_ago_tells_nobody(world):
+    world.channels.add("dm", "dm", ["ada", "bob"])
+    subscribe(world, "bob")
+    answer = world.service.on_message_created(
+        created("dm", "ada", created_at="2020-01-01T00:00:00+00:00"))
+    assert answer["stale"] is True and pushed_to(world) == []
+
+
+def test_a_message_in_a_channel_that_is_gone_tells_nobody(world):
+    assert world.service.on_message_created(created("vanished", "ada"))["recorded"] == 0
