@@ -7,7 +7,7 @@ const FILES = [
   '/app/dom.js', '/app/format.js', '/app/actions.js', '/app/files.js',
   '/app/views/auth.js', '/app/views/sidebar.js', '/app/views/channel.js', '/app/views/messages.js',
   '/app/views/composer.js', '/app/views/thread.js', '/app/views/search.js', '/app/views/dialogs.js',
-  '/app/views/panels.js',
+  '/app/views/panels.js', '/app/push.js',
 ];
 
 self.addEventListener('install', (event) => {
@@ -36,20 +36,22 @@ self.addEventListener('fetch', (event) => {
     .then((hit) => hit || caches.match('/'))));
 });
 
-// Web push (the notifications service, issue 7, sends these): the payload is JSON
-// {title, body, channel_id, message_id}; a payload that is not JSON is shown as text.
+// Web push (the notifications service sends these, docs/notifications.md): the payload
+// is JSON {title, body, channel_id, message_id, tag, url}; a repeat with the same tag
+// replaces the notification; a payload that is not JSON is shown as text.
 self.addEventListener('push', (event) => {
   let data = {};
   try { data = event.data ? event.data.json() : {}; } catch { data = { body: event.data.text() }; }
   event.waitUntil(self.registration.showNotification(data.title || 'Parley', {
     body: data.body || 'New activity', icon: '/icons/icon-192.png', badge: '/icons/icon-192.png',
-    tag: data.message_id || data.channel_id || 'parley', data: { channel_id: data.channel_id },
+    tag: data.tag || data.message_id || 'parley', data: { channel_id: data.channel_id, url: data.url },
   }));
 });
 
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
-  const target = event.notification.data?.channel_id ? `/#/c/${event.notification.data.channel_id}` : '/';
+  const { channel_id: channel, url } = event.notification.data || {};
+  const target = channel ? `/#/c/${channel}` : (url && new URL(url, location.origin).origin === location.origin ? url : '/');
   event.waitUntil(self.clients.matchAll({ type: 'window' }).then((windows) => {
     const open = windows.find((w) => new URL(w.url).origin === location.origin);
     if (open) { open.navigate(target); return open.focus(); }

@@ -5,6 +5,7 @@ import { $, clear, debounce, h } from '../dom.js';
 import { store } from '../store.js';
 import { loadChannel, loadUsers } from '../sync.js';
 import { forgetMembers } from './composer.js';
+import { enablePush, pushSupported } from '../push.js';
 
 function open(title, body, { ok, okLabel = 'OK' } = {}) {
   const dialog = $('#dialog');
@@ -160,10 +161,10 @@ export function profileDialog(signOut) {
   open('Your profile', [nameLabel, name, statusLabel, status,
     h('label', { for: 'f-avatar' }, 'Picture (PNG, JPEG, GIF or WebP, up to 5 MB)'), picture,
     h('label', { for: 'f-away' }, away, ' Set yourself away'),
-    'Notification' in window && Notification.permission !== 'granted'
-      ? h('p', {}, h('button', { type: 'button', class: 'link',
-        onclick: (e) => Notification.requestPermission().then((p) => { e.target.textContent = `Desktop notifications: ${p}`; }) },
-      'Enable desktop notifications')) : null,
+    pushSupported() ? h('p', {}, h('button', { type: 'button', class: 'link',
+      onclick: (e) => enablePush().then(() => { e.target.textContent = 'Notifications on for this device ✓'; },
+        (err) => { e.target.textContent = err.message; }) },
+    'Notify me on this device (also when Parley is closed)')) : null,
     h('p', {}, h('button', { type: 'button', class: 'link', onclick: signOut }, 'Sign out'))], {
     okLabel: 'Save',
     ok: async () => {
