@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from urllib.parse import urlparse
 
+from eventlet.greenpool import GreenPool
 from nameko.rpc import rpc
 from nameko.timer import timer
 from nameko_sqlalchemy import Database
@@ -34,6 +35,7 @@ from .store import Store, older_than
 
 log = get_logger(__name__)
 CHUNK = 200                # presence answers at most this many people per call
+PUSH_CONCURRENCY = 20      # pushes in flight at once per worker
 
 
 def _settings() -> dict:
@@ -254,31 +256,42 @@ class Service(ParleyService):
         cfg, vapid = _settings(), self._vapid()
         previews = {u: s.previews for u, s in self.store.settings(
             sorted({n.user_id for n in claimed})).items()}
+        jobs = [(notification.id, device.id, notification.message_id,
+                 {"endpoint": device.endpoint,
+                  "keys": {"p256dh": device.p256dh, "auth": device.auth}},
+                 push.payload(notification.content, previews[notification.user_id]))
+                for notification in claimed
+                for device in self.store.subscriptions(notification.user_id)]
+
+        def deliver(job):
+            _, _, message_id, subscription, data = job
+            return push.send(subscription, data, vapid, str(cfg["vapid_subject"]), message_id,
+                             retries=int(cfg["push_retries"]),
+                             backoff=float(cfg["push_backoff"]),
+                             timeout=float(cfg["push_timeout"]))
+
+        # the HTTP requests run side by side (green threads); the database is
+        # touched only here, in this worker, once they are all answered
+        results = list(zip(jobs, GreenPool(PUSH_CONCURRENCY).imap(deliver, jobs)))
         for notification in claimed:
-            devices = self.store.subscriptions(notification.user_id)
-            data = push.payload(notification.content, previews[notification.user_id])
             sent, tries, error = False, 0, ""
-            for device in devices:
-                outcome = push.send(
-                    {"endpoint": device.endpoint,
-                     "keys": {"p256dh": device.p256dh, "auth": device.auth}},
-                    data, vapid, str(cfg["vapid_subject"]), notification.message_id,
-                    retries=int(cfg["push_retries"]), backoff=float(cfg["push_backoff"]),
-                    timeout=float(cfg["push_timeout"]))
+            for (notification_id, device_id, *_), outcome in results:
+                if notification_id != notification.id:
+                    continue
                 for status, retry_error in outcome.tries:
-                    self.store.attempt("retry", notification.id, subscription_id=device.id,
+                    self.store.attempt("retry", notification.id, subscription_id=device_id,
                                        status_code=status, error=retry_error)
                     ATTEMPTS.labels("push", "retry").inc()
-                self.store.attempt(outcome.outcome, notification.id, subscription_id=device.id,
+                self.store.attempt(outcome.outcome, notification.id, subscription_id=device_id,
                                    status_code=outcome.status_code, error=outcome.error)
                 ATTEMPTS.labels("push", outcome.outcome).inc()
                 tries += len(outcome.tries) + 1
                 if outcome.outcome == "sent":
                     sent = True
-                    self.store.push_succeeded(device.id)
+                    self.store.push_succeeded(device_id)
                 elif outcome.outcome == "gone":
-                    self.store.remove_subscription(None, device.id)
-                    log.info("push_subscription_gone", subscription_id=device.id,
+                    self.store.remove_subscription(None, device_id)
+                    log.info("push_subscription_gone", subscription_id=device_id,
                              status=outcome.status_code)
                 else:
                     error = outcome.error
