@@ -15,19 +15,21 @@ from typing import Any
 
 import tornado.websocket
 
-from services.common.errors import InvalidInput, ParleyError, Unauthenticated
+from services.common.errors import Forbidden, InvalidInput, ParleyError, Unauthenticated
 from services.common.events import channel_key, user_key
 from services.common.logging import bind_request_id, get_logger
-from services.common.metrics import WS_CONNECTIONS, WS_FRAMES
+from services.common.metrics import (RATE_LIMIT_REJECTIONS, WS_CONNECTIONS, WS_FRAMES,
+                                     WS_LIMIT_CLOSES, WS_RESUME_REPLAYED, WS_RESUMES)
 from services.common.revocation import SESSION_REVOKED
 
 from .activity import note_activity
 from .context import Gateway
+from .ws_limits import CLOSE_POLICY_VIOLATION, FrameLimit
 from .ws_protocol import strict_text
+from .ws_resume import PAGE, HeldEvents, resume_request
 
 log = get_logger(__name__)
 PROTOCOL_VERSION = 1
-MAX_PENDING_WRITES = 1000   # a socket this far behind is too slow: it is closed
 PRESENCE_REFRESH = 20.0     # seconds; well inside presence's session TTL
 # A delivered seq channels has clamped (it has not counted that message yet, which
 # trails the send by the Kafka consumers' lag) is asked for again this often, this long.
@@ -36,6 +38,8 @@ CATCH_UP_FOR = 10.0
 
 RECENT_EVENTS = 256         # event ids remembered per socket to drop repeats
 TYPING_EVERY = 3.0          # seconds: a socket's typing notices per channel, at most
+
+RESUME_WAIT = 10.0          # seconds ?resume=1 holds events if no resume frame comes
 
 CLOSE_UNAUTHENTICATED = 4001
 CLOSE_TRY_AGAIN_LATER = 1013   # sessions could not be checked (Redis unavailable)
@@ -50,6 +54,12 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         self.session_id = uuid.uuid4().hex
         self.keys: set[str] = set()
         self._pending = 0
+        # frames written but not flushed; a socket this far behind is too slow: closed
+        self._max_pending = int(gateway.cfg["gateway.max_pending_writes"])
+        self._limit = FrameLimit.from_config(gateway.cfg)   # frames per second
+        self._held = HeldEvents()   # live events of channels being resumed
+        self._resume_wait: asyncio.TimerHandle | None = None
+        self._before_hello: list | None = []   # events heard while opening: after hello
         self._presence_task: asyncio.Task | None = None
         # delivered receipts, per channel: the cursor channels last confirmed, and the
         # seq still owed to it while a catch-up task asks again
@@ -64,6 +74,10 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
 
     def check_origin(self, origin: str) -> bool:
         return True  # authentication is by token, not by cookie
+
+    @property
+    def max_message_size(self) -> int:
+        return int(self.gateway.cfg["gateway.max_frame_bytes"])  # larger: closed with 1009
 
     def get_websocket_protocol(self):
         return strict_text(super().get_websocket_protocol())  # bad UTF-8 closes with 1007
@@ -81,6 +95,10 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         self.user_id, self.auth_session = claims["sub"], claims["sid"]
         self.gateway.sockets.add(self)
         WS_CONNECTIONS.inc()
+        if self.get_query_argument("resume", "") == "1":   # a resume frame follows hello
+            self._held.hold_everything()
+            self._resume_wait = asyncio.get_running_loop().call_later(
+                RESUME_WAIT, self._release_everything)
         await self._listen(user_key(self.user_id))
         for channel in await self._rpc("channels", "list_for_user", self.user_id):
             await self._listen(channel_key(channel["id"]))
@@ -90,8 +108,13 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         self._presence_task = asyncio.create_task(self._refresh_presence())
         self._send({"type": "hello", "session_id": self.session_id, "user_id": self.user_id,
                     "protocol": PROTOCOL_VERSION, "server_time": time.time()})
+        early, self._before_hello = self._before_hello, None
+        for key, event in early:
+            self.deliver(key, event)
 
     async def on_message(self, raw: str | bytes) -> None:
+        if not self._within_budget():
+            return
         if not await self._session_is_live():
             return
         try:
@@ -128,6 +151,9 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
             self._presence_task.cancel()
         for task in self._catch_ups.values():
             task.cancel()
+        self._held.release_all()
+        if self._resume_wait is not None:
+            self._resume_wait.cancel()
         self.gateway.sockets.discard(self)
         cleanup = asyncio.create_task(self._cleanup())
         self.gateway.cleanups.add(cleanup)
@@ -166,11 +192,7 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         """This device has the channel's messages up to ``seq``. Coalesced: a seq at
         or below what channels already confirmed to this socket costs no call, and
         while a catch-up is under way the highest seq owed simply waits for it."""
-        channel_id, seq = frame.get("channel_id"), frame.get("seq")
-        if not isinstance(channel_id, str) or not channel_id:
-            raise InvalidInput("channel_id is required")
-        if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
-            raise InvalidInput("seq must be a non-negative integer")
+        channel_id, seq = _cursor_frame(frame)
         if channel_id in self._catch_ups:
             self._owed[channel_id] = max(self._owed[channel_id], seq)
         elif seq > self._delivered.get(channel_id, -1):
@@ -209,6 +231,74 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
             self._catch_ups.pop(channel_id, None)
             self._owed.pop(channel_id, None)
 
+    async def _on_read(self, frame: dict) -> dict:
+        """The person has seen the channel up to ``seq``: their read cursor (and
+        delivered cursor) move forward and their unread counters reset."""
+        channel_id, seq = _cursor_frame(frame)
+        answer = await self._rpc("channels", "mark_read", self.user_id, channel_id, seq)
+        self._delivered[channel_id] = max(self._delivered.get(channel_id, 0),
+                                          answer.get("delivered_seq", 0))
+        return {"type": "ack", **answer, "channel_id": channel_id}
+
+    async def _on_resume(self, frame: dict) -> dict:
+        """Everything each named channel got after the client's ``seq``, in order,
+        then its live events (ws_resume.py). Answers ``resumed`` once all are live."""
+        wanted = resume_request(frame)
+        WS_RESUMES.inc()
+        listened = [cid for cid in wanted if channel_key(cid) in self.keys]
+        for channel_id in listened:   # hold first: from here on nothing is missed
+            self._held.hold(channel_id)
+        results: dict[str, Any] = {}
+        try:
+            for channel_id, seq in wanted.items():
+                if channel_id not in listened:
+                    results[channel_id] = {"error": Forbidden(
+                        "you are not a member of this channel").to_dict()}
+                    continue
+                last_seq = seq
+                try:
+                    last_seq, results[channel_id] = await self._replay(channel_id, seq)
+                except ParleyError as exc:
+                    results[channel_id] = {"error": exc.to_dict()}
+                finally:
+                    for key, event in self._held.release(channel_id, last_seq):
+                        self._forward(key, event)
+        finally:   # the channels not named (with ?resume=1), or left by a failure
+            self._release_everything()
+        return {"type": "resumed", "channels": results}
+
+    def _release_everything(self) -> None:
+        if self._resume_wait is not None:
+            self._resume_wait.cancel()
+            self._resume_wait = None
+        for key, event in self._held.release_all():
+            self._forward(key, event)
+
+    async def _replay(self, channel_id: str, seq: int) -> tuple[int, dict]:
+        """Send the channel's messages after ``seq`` page by page, each page flushed
+        before the next is asked for; at most ``gateway.resume_max_messages``."""
+        most = int(self.gateway.cfg["gateway.resume_max_messages"])
+        replayed, last_seq, complete = 0, seq, True
+        while True:
+            want = min(PAGE, most - replayed)
+            page = await self._rpc("messaging", "history", self.user_id, channel_id,
+                                   after=last_seq, limit=want)
+            written = None
+            for message in page:
+                written = self._send({"type": "message.created", "data": message,
+                                      "replayed": True})
+                last_seq = message["seq"]
+            replayed += len(page)
+            WS_RESUME_REPLAYED.inc(len(page))
+            if written is not None:
+                await asyncio.wait([written])   # this page left before the next is read
+            if len(page) < want or self._closing():
+                break
+            if replayed >= most:   # the rest: GET …/messages?after=<last_seq>
+                complete = False
+                break
+        return last_seq, {"replayed": replayed, "last_seq": last_seq, "complete": complete}
+
     async def _on_typing(self, frame: dict) -> dict | None:
         """The person is typing (``state``: ``started``, the default, or
         ``stopped``) in a channel or a thread. Answered only when refused: a
@@ -240,8 +330,15 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
             if self.auth_session in (event.get("data") or {}).get("session_ids", ()):
                 self._end_session()
             return
+        if self._before_hello is not None:   # hello goes first
+            self._before_hello.append((routing_key, event))
+            return
         if self._heard_before(event.get("event_id")):
             return
+        if not self._held.keep(routing_key, event):
+            self._forward(routing_key, event)
+
+    def _forward(self, routing_key: str, event: dict[str, Any]) -> None:
         data = event.get("data") or {}
         self._send({"type": event.get("type"), "data": data})
         if data.get("user_id") == self.user_id and "channel_id" in data:
@@ -262,16 +359,38 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
             self._recent.popitem(last=False)
         return False
 
-    def _send(self, frame: dict) -> None:
-        if self.ws_connection is None or self.ws_connection.is_closing():
-            return
-        if self._pending >= MAX_PENDING_WRITES:
+    def _within_budget(self) -> bool:
+        """Whether this frame is within the socket's frames per second; if not it
+        is refused, and a socket that goes on flooding is closed with 1008."""
+        wait = self._limit.check()
+        if not wait:
+            return True
+        RATE_LIMIT_REJECTIONS.labels("socket").inc()
+        if self._limit.flooding:
+            WS_LIMIT_CLOSES.labels("flood").inc()
+            self.close(CLOSE_POLICY_VIOLATION, "too many frames: slow down, then reconnect")
+        else:
+            self._send({"type": "error", "code": "rate_limited",
+                        "message": "too many frames on this socket",
+                        "retry_after": round(wait + 0.005, 2)})
+        return False
+
+    def _closing(self) -> bool:
+        return self.ws_connection is None or self.ws_connection.is_closing()
+
+    def _send(self, frame: dict) -> asyncio.Future | None:
+        """Write ``frame``; the future is done when it is flushed (None: not written)."""
+        if self._closing():
+            return None
+        if self._pending >= self._max_pending:
+            WS_LIMIT_CLOSES.labels("too_slow").inc()
             self.close(CLOSE_TOO_SLOW, "too slow: reconnect and resume")
-            return
+            return None
         WS_FRAMES.labels("out", str(frame.get("type"))).inc()
         self._pending += 1
         future = self.write_message(json.dumps(frame, default=str))
         future.add_done_callback(self._written)
+        return future
 
     def _written(self, future: asyncio.Future) -> None:
         self._pending -= 1
@@ -288,8 +407,8 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
             self.keys.discard(key)
             await self.gateway.hub.unsubscribe(key, self)
 
-    async def _rpc(self, service: str, method: str, *args: Any) -> Any:
-        return await self.gateway.rpc.call(service, method, *args,
+    async def _rpc(self, service: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        return await self.gateway.rpc.call(service, method, *args, **kwargs,
                                            _context={"request_id": uuid.uuid4().hex})
 
     async def _session_is_live(self) -> bool:
@@ -332,6 +451,16 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
             log.warning("presence_disconnect_failed", error=exc.message)
 
 
+def _cursor_frame(frame: dict) -> tuple[str, int]:
+    """``channel_id`` and ``seq`` of a ``delivered`` or ``read`` frame."""
+    channel_id, seq = frame.get("channel_id"), frame.get("seq")
+    if not isinstance(channel_id, str) or not channel_id:
+        raise InvalidInput("channel_id is required")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        raise InvalidInput("seq must be a non-negative integer")
+    return channel_id, seq
+
+
 _HANDLERS = {
     "ping": SocketHandler._on_ping,
     "send": SocketHandler._on_send,
@@ -339,6 +468,8 @@ _HANDLERS = {
     "delete": SocketHandler._on_delete,
     "react": SocketHandler._on_react,
     "delivered": SocketHandler._on_delivered,
+    "read": SocketHandler._on_read,
+    "resume": SocketHandler._on_resume,
     "typing": SocketHandler._on_typing,
     "presence": SocketHandler._on_presence,
 }

@@ -24,6 +24,11 @@ RATE_LIMIT_REJECTIONS = Counter("parley_rate_limit_rejections_total",
 RATE_LIMIT_UNAVAILABLE = Counter("parley_rate_limit_unavailable_total",
                                  "Requests let through because Redis could not be asked")
 WS_FRAMES = Counter("parley_ws_frames_total", "WebSocket frames", ["direction", "type"])
+WS_RESUMES = Counter("parley_ws_resumes_total", "WebSocket resume frames handled")
+WS_RESUME_REPLAYED = Counter("parley_ws_resume_replayed_messages_total",
+                             "Messages sent again to resuming WebSockets from history")
+WS_LIMIT_CLOSES = Counter("parley_ws_limit_closes_total",
+                          "WebSockets closed by a gateway's limits", ["reason"])
 MESSAGES_SENT = Counter("parley_messages_sent_total", "Messages stored (not counting retries)")
 EVENTS_PUBLISHED = Counter("parley_events_published_total", "Events written to Kafka", ["topic"])
 EVENTS_CONSUMED = Counter("parley_events_consumed_total", "Events applied by a consumer",

@@ -162,3 +162,16 @@ async def eventually(probe, timeout: float = 15.0, interval: float = 0.1):
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met in {timeout}s (last: {last!r})")
+
+
+async def people_in_a_channel(base_url: str, *names: str) -> tuple[list[Person], str]:
+    """People signed up (one per name, unique emails) and a new public channel that the
+    first created and the others joined: ``(people, channel_id)``."""
+    people = [await Person(base_url, unique_email(name)).sign_up() for name in names]
+    created = await people[0].call("POST", "/channels",
+                                   {"name": f"{names[0]}-{uuid.uuid4().hex[:8]}"})
+    assert created.status == 201, created.body
+    for person in people[1:]:
+        joined = await person.call("POST", f"/channels/{created.body['id']}/join")
+        assert joined.status == 200, joined.body
+    return people, created.body["id"]
