@@ -8,6 +8,7 @@ import asyncio
 import json
 
 import pytest
+from prometheus_client import REGISTRY
 from tornado.websocket import websocket_connect
 
 from gateway_tornado import websocket
@@ -16,6 +17,7 @@ from gateway_tornado.tests.test_socket_sessions import (  # noqa: F401 (fixtures
     hub, open_socket)
 
 GENERAL, RANDOM = "general", "random"
+COUNTERS = ("parley_ws_resumes_total", "parley_ws_resume_replayed_messages_total")
 
 
 def message(channel_id: str, seq: int, text: str = "") -> dict:
@@ -97,11 +99,14 @@ async def test_a_long_absence_is_replayed_page_by_page(channels, open_socket, rp
     store = Store({GENERAL: [message(GENERAL, seq) for seq in range(1, 451)]})
     rpc.answer("messaging", "history", store.history)
     ws = await connected(open_socket)
+    before = [REGISTRY.get_sample_value(name) or 0 for name in COUNTERS]
     await ws.write_message(json.dumps({"type": "resume", "channels": {GENERAL: 0}}))
     frames = await frames_until(ws, "resumed")
     assert [f["data"]["seq"] for f in frames[:-1]] == list(range(1, 451))
     assert store.pages == [(GENERAL, 0, 200), (GENERAL, 200, 200), (GENERAL, 400, 200)]
     assert frames[-1]["channels"][GENERAL]["replayed"] == 450
+    after = [REGISTRY.get_sample_value(name) for name in COUNTERS]
+    assert [a - b for a, b in zip(after, before)] == [1, 450]   # one resume, 450 replayed
     ws.close()
 
 
