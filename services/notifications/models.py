@@ -35,12 +35,20 @@ class Settings(Base):
     email_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # False: pushes and emails say who wrote where, never what.
     previews: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Words that notify like a mention (case-insensitive, whole words).
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    # Quiet hours ("22:00" to "07:30") in the person's time zone (their profile's):
+    # no push then, and no digest until they end.
+    dnd_start: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    dnd_end: Mapped[str | None] = mapped_column(String(5), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                  onupdate=func.now())
 
     def to_dict(self) -> dict:
         return {"push_enabled": bool(self.push_enabled), "email_enabled": bool(self.email_enabled),
-                "previews": bool(self.previews)}
+                "previews": bool(self.previews), "keywords": list(self.keywords or []),
+                "quiet_hours": ({"start": self.dnd_start, "end": self.dnd_end}
+                                if self.dnd_start and self.dnd_end else None)}
 
 
 class PushSubscription(Base):

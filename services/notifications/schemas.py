@@ -1,11 +1,11 @@
 """Validated inputs of the notifications service."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, field_validator
 
 Level = Literal["all", "mentions", "nothing"]
 DEFAULT_LEVEL: Level = "mentions"
@@ -40,6 +40,14 @@ class NewSubscription(BaseModel):
         return value
 
 
+HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class QuietHours(BaseModel):
+    start: str = Field(pattern=HHMM)
+    end: str = Field(pattern=HHMM)
+
+
 class SettingsChange(BaseModel):
     """A person's delivery settings; fields left out stay as they are."""
 
@@ -49,6 +57,19 @@ class SettingsChange(BaseModel):
     email_enabled: StrictBool | None = None
     previews: StrictBool | None = None
     level: Level | None = None          # the default for channels ("*")
+    keywords: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=2,
+                                                    max_length=40)]] | None = \
+        Field(default=None, max_length=20)
+    quiet_hours: QuietHours | None = None
+    no_quiet_hours: StrictBool | None = None   # true: remove them
 
     def given(self) -> dict:
-        return {k: v for k, v in self.model_dump().items() if v is not None}
+        values = {k: v for k, v in self.model_dump().items()
+                  if v is not None and k not in ("quiet_hours", "no_quiet_hours")}
+        if "keywords" in values:
+            values["keywords"] = list(dict.fromkeys(k.lower() for k in values["keywords"]))
+        if self.quiet_hours is not None:
+            values.update(dnd_start=self.quiet_hours.start, dnd_end=self.quiet_hours.end)
+        elif self.no_quiet_hours:
+            values.update(dnd_start=None, dnd_end=None)
+        return values

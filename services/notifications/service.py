@@ -74,7 +74,8 @@ class Service(ParleyService):
     def update_settings(self, user_id, changes):
         values = validated_object(SettingsChange, changes or {}).given()
         if not values:
-            raise InvalidInput("give push_enabled, email_enabled, previews or level")
+            raise InvalidInput("give push_enabled, email_enabled, previews, level, keywords "
+                               "or quiet_hours")
         level = values.pop("level", None)
         self.store.update_settings(user_id, values)
         if level:
@@ -154,13 +155,14 @@ class Service(ParleyService):
         self.send_digests()
 
     @rpc
-    def send_digests(self, delay=None):
+    def send_digests(self, delay=None, user_ids=None):
         """Mail one digest to each offline person with DMs or mentions pending for
-        longer than ``notifications.digest_delay`` seconds (``delay``: override,
-        for admins and tests) and still unread; drop those they have read."""
+        longer than ``notifications.digest_delay`` seconds and still unread; drop
+        those they have read. ``delay``, ``user_ids``: another delay, only these
+        people (admins, tests)."""
         delay = float(_settings()["digest_delay"] if delay is None else delay)
         sent = []
-        for user_id in self.store.due_email_users(older_than(delay)):
+        for user_id in self.store.due_email_users(older_than(delay), user_ids=user_ids):
             if self._digest(user_id):
                 sent.append(user_id)
         return {"sent_to": sent}
@@ -206,15 +208,28 @@ class Service(ParleyService):
         ids = [m.user_id for m in members]
         levels = self.store.levels(ids, channel["id"])
         settings = self.store.settings(ids)
-        push_off = {u for u, s in settings.items() if not s.push_enabled}
+        push_off = {u for u, s in settings.items()
+                    if not s.push_enabled or self._quiet(u, s)}
         participants = self._thread_participants(message)
         statuses = self._statuses(ids) if "here" in (message.get("mentions") or ()) else {}
+        keywords = {u: list(s.keywords) for u, s in settings.items() if s.keywords}
         first = rules.decide(message, channel["kind"], members, levels, statuses, set(),
-                             push_off, participants)
+                             push_off, participants, keywords)
         viewers = self._viewers(channel["id"], [d.user_id for d in first])
         email_off = {u for u, s in settings.items() if not s.email_enabled}
         return [rules.Decision(d.user_id, d.reason, d.push, d.email and d.user_id not in email_off)
                 for d in first if d.user_id not in viewers]
+
+    def _quiet(self, user_id: str, settings) -> bool:
+        """In their quiet hours now (in their profile's time zone)?"""
+        if not (settings.dnd_start and settings.dnd_end):
+            return False
+        try:
+            zone = self.users.get(user_id).get("time_zone")
+        except NotFound:
+            zone = None
+        return rules.quiet(datetime.now(timezone.utc), zone, settings.dnd_start,
+                           settings.dnd_end)
 
     def _thread_participants(self, message: dict) -> frozenset[str]:
         parent_id = message.get("thread_parent_id")
@@ -309,8 +324,9 @@ class Service(ParleyService):
         if not pending:
             self.db.session.commit()
             return False
-        if self._statuses([user_id]).get(user_id) != "offline":
-            self.db.session.commit()   # they may still read it: keep it pending
+        if self._statuses([user_id]).get(user_id) != "offline" \
+                or self._quiet(user_id, store.settings([user_id])[user_id]):
+            self.db.session.commit()   # they may still read it, or sleep: keep it pending
             return False
         read = self._read_cursors(user_id)
         unread = [n for n in pending if n.seq > read.get(n.channel_id, 0)]
@@ -369,7 +385,8 @@ def _age(created_at: str | None) -> float:
     return (datetime.now(timezone.utc) - when).total_seconds()
 
 
-VERBS = {"dm": "sent you a message", "mention": "mentioned you", "thread": "replied in a thread",
+VERBS = {"dm": "sent you a message", "mention": "mentioned you",
+         "keyword": "wrote a word you follow", "thread": "replied in a thread",
          "channel": "wrote to @channel", "here": "wrote to @here", "all": "wrote"}
 
 

@@ -144,12 +144,14 @@ class Store:
             Notification.message_id == message_id).order_by(Notification.id)))
 
     # -- email digests ---------------------------------------------------------------------
-    def due_email_users(self, older_than: datetime, limit: int = 100) -> list[str]:
-        rows = self.session.execute(
-            select(Notification.user_id).where(Notification.kind == "email",
-                                               Notification.status == "pending",
-                                               Notification.created_at <= older_than)
-            .group_by(Notification.user_id).limit(limit))
+    def due_email_users(self, older_than: datetime, limit: int = 100,
+                        user_ids: list[str] | None = None) -> list[str]:
+        query = select(Notification.user_id).where(Notification.kind == "email",
+                                                   Notification.status == "pending",
+                                                   Notification.created_at <= older_than)
+        if user_ids is not None:
+            query = query.where(Notification.user_id.in_([str(u) for u in user_ids]))
+        rows = self.session.execute(query.group_by(Notification.user_id).limit(limit))
         return [user_id for (user_id,) in rows]
 
     def pending_emails(self, user_id: str) -> int:

@@ -163,7 +163,7 @@ async def test_an_offline_person_gets_one_digest_of_their_mentions_and_can_unsub
     assert "token=" in mail["List-Unsubscribe"]
 
     # nothing more is mailed about the same messages
-    await system.call("notifications", "send_digests", 0)
+    await system.call("notifications", "send_digests", 0, [bob.user_id])
     assert len(mails_to(bob.email)) == 1
 
     link = mail["List-Unsubscribe"].strip("<>").replace("http://127.0.0.1:8000", base_url)
@@ -181,9 +181,25 @@ async def _wait_for_three(system, bob) -> bool:
     pending = await system.call("notifications", "pending_emails", bob.user_id)
     if pending < 3:
         return False
-    await system.call("notifications", "send_digests", 0)
+    await system.call("notifications", "send_digests", 0, [bob.user_id])
     return bool(mails_to(bob.email))
 
 
 async def _async(value):
     return value
+
+
+async def test_settings_round_trip_over_rest_and_bad_ones_change_nothing(people):
+    ann, _ = people
+    assert (await ann.call("GET", "/me/notifications")).body == {
+        "push_enabled": True, "email_enabled": True, "previews": True, "level": "mentions",
+        "keywords": [], "quiet_hours": None}
+    changed = await ann.call("PUT", "/me/notifications", {
+        "previews": False, "keywords": ["Deploy"], "quiet_hours": {"start": "22:00",
+                                                                   "end": "07:30"}})
+    assert changed.status == 200, changed.body
+    refused = await ann.call("PUT", "/me/notifications", {"quiet_hours": {"start": "9pm"}})
+    assert (refused.status, refused.body["error"]["code"]) == (400, "invalid_input")
+    assert (await ann.call("GET", "/me/notifications")).body == {
+        "push_enabled": True, "email_enabled": True, "previews": False, "level": "mentions",
+        "keywords": ["deploy"], "quiet_hours": {"start": "22:00", "end": "07:30"}}

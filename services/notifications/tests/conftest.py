@@ -63,9 +63,12 @@ class Presence:
 
 
 class Users:
+    def __init__(self):
+        self.time_zones: dict[str, str] = {}
+
     def get(self, user_id):
         return {"user_id": user_id, "display_name": user_id.capitalize(),
-                "email": f"{user_id}@example.com"}
+                "email": f"{user_id}@example.com", "time_zone": self.time_zones.get(user_id)}
 
 
 class Messaging:
@@ -123,9 +126,10 @@ def world(session, monkeypatch, tmp_path):
     monkeypatch.setattr(service_module, "send_mail", mailbox.send)
     monkeypatch.setattr(service_module.push, "key_file", lambda cfg=None: tmp_path / "vapid.pem")
     monkeypatch.setattr(Service, "_secret", lambda self: "test-secret")
+    users = Users()
     service = worker_factory(Service, db=SimpleNamespace(session=session), channels=channels,
-                             presence=presence, users=Users(), messaging=messaging)
-    return SimpleNamespace(service=service, channels=channels, presence=presence,
+                             presence=presence, users=users, messaging=messaging)
+    return SimpleNamespace(service=service, channels=channels, presence=presence, users=users,
                            messaging=messaging, devices=devices, mailbox=mailbox,
                            session=session)
 

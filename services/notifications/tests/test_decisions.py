@@ -3,6 +3,10 @@ service: DMs, mentions, @channel, @here, threads; levels, mute, the sender, and
 people looking at the channel."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
+from services.notifications.rules import quiet
+
 from .conftest import created, device
 
 
@@ -119,3 +123,39 @@ def test_an_old_message_replayed_from_long_ago_tells_nobody(world):
 
 def test_a_message_in_a_channel_that_is_gone_tells_nobody(world):
     assert world.service.on_message_created(created("vanished", "ada"))["recorded"] == 0
+
+
+def test_a_word_someone_follows_tells_them_like_a_mention(world):
+    world.channels.add("general", members=["ada", "bob", "cy"])
+    subscribe(world, "bob", "cy")
+    world.service.update_settings("bob", {"keywords": ["deploy"]})
+    world.service.on_message_created(created("general", "ada", "Deploy is done"))
+    world.service.on_message_created(created("general", "ada", "redeployment later"))
+    assert pushed_to(world) == ["bob"]   # whole words only; cy follows nothing
+
+
+def test_no_push_during_ones_quiet_hours_in_ones_own_time_zone(world):
+    world.channels.add("dm", "dm", ["ada", "bob"])
+    subscribe(world, "bob")
+    world.users.time_zones["bob"] = "Asia/Tokyo"
+    tokyo_now = datetime.now(timezone.utc) + timedelta(hours=9)
+    start = tokyo_now - timedelta(minutes=30)
+    end = tokyo_now + timedelta(minutes=30)
+    world.service.update_settings("bob", {"quiet_hours": {"start": start.strftime("%H:%M"),
+                                                          "end": end.strftime("%H:%M")}})
+    world.service.on_message_created(created("dm", "ada", "late night"))
+    assert pushed_to(world) == []
+    assert world.service.send_digests(delay=0) == {"sent_to": []}   # the digest waits too
+    world.service.update_settings("bob", {"no_quiet_hours": True})
+    world.service.on_message_created(created("dm", "ada", "good morning"))
+    assert pushed_to(world) == ["bob"]
+
+
+def test_quiet_hours_may_run_past_midnight():
+    at = lambda hh, mm: datetime(2026, 11, 23, hh, mm, tzinfo=timezone.utc)  # noqa: E731
+    assert quiet(at(23, 0), "UTC", "22:00", "07:30")
+    assert quiet(at(7, 29), "UTC", "22:00", "07:30")
+    assert not quiet(at(7, 30), "UTC", "22:00", "07:30")
+    assert not quiet(at(12, 0), "UTC", "22:00", "07:30")
+    assert quiet(at(21, 30), "Europe/Paris", "22:00", "07:30")   # 22:30 in Paris
+    assert not quiet(at(23, 0), None, None, None)

@@ -147,6 +147,7 @@ def test_one_digest_summarises_several_unread_mentions_once(world):
     world.service.on_message_created(created("general", "ada", "<@bob> one", mentions=["bob"]))
     world.service.on_message_created(created("general", "ada", "<@bob> two", mentions=["bob"]))
     world.service.on_message_created(created("dm", "cy", "three"))
+    assert world.service.send_digests(delay=0, user_ids=["cy"]) == {"sent_to": []}
     assert world.service.send_digests(delay=0) == {"sent_to": ["bob"]}
     assert world.service.send_digests(delay=0) == {"sent_to": []}
     (mail,) = world.mailbox.mails
@@ -213,9 +214,17 @@ def test_unsubscribing_turns_email_off_and_a_forged_token_is_refused(world):
 
 
 def test_settings_default_and_change(world):
-    assert world.service.get_settings("bob") == {"push_enabled": True, "email_enabled": True,
-                                                 "previews": True, "level": "mentions"}
-    assert world.service.update_settings("bob", {"previews": False, "level": "all"}) == {
-        "push_enabled": True, "email_enabled": True, "previews": False, "level": "all"}
-    with pytest.raises(InvalidInput):
-        world.service.update_settings("bob", {"volume": 11})
+    assert world.service.get_settings("bob") == {
+        "push_enabled": True, "email_enabled": True, "previews": True, "level": "mentions",
+        "keywords": [], "quiet_hours": None}
+    changed = world.service.update_settings("bob", {
+        "previews": False, "level": "all", "keywords": ["Deploy", "deploy", "billing"],
+        "quiet_hours": {"start": "22:00", "end": "07:30"}})
+    assert changed == {"push_enabled": True, "email_enabled": True, "previews": False,
+                       "level": "all", "keywords": ["deploy", "billing"],
+                       "quiet_hours": {"start": "22:00", "end": "07:30"}}
+    assert world.service.update_settings("bob", {"no_quiet_hours": True})["quiet_hours"] is None
+    for bad in ({"volume": 11}, {"quiet_hours": {"start": "25:00", "end": "07:00"}},
+                {"keywords": ["x"]}, {}):
+        with pytest.raises(InvalidInput):
+            world.service.update_settings("bob", bad)
