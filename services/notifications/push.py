@@ -1,8 +1,10 @@
 """Web Push (RFC 8030) with VAPID (RFC 8292) and aes128gcm payloads (RFC 8291),
 through pywebpush.
 
-The application server's key pair is generated on first use and kept in
-``var/secrets/vapid_private.pem`` (``notifications.vapid_key_file`` elsewhere);
+The application server's key pair is ``notifications.vapid_private_key`` (the
+32-byte private value, base64url: every instance of a deployment must share it),
+or else generated on first use and kept in ``var/secrets/vapid_private.pem``
+(``notifications.vapid_key_file`` elsewhere);
 browsers subscribe with its public half (``GET /api/v1/push/vapid-public-key``).
 One push goes to one device; a 404 or 410 means the subscription is gone, 429 and
 5xx are retried a bounded number of times with backoff; anything else fails.
@@ -26,6 +28,13 @@ from services.common.config import get_config
 
 PREVIEW_CHARS = 140
 TTL = 24 * 3600            # seconds a push service keeps an undelivered push
+
+
+def server_key(cfg=None) -> Vapid:
+    """The configured key, or the one in (or generated into) the key file."""
+    cfg = cfg or get_config()
+    raw = str(cfg.section("notifications").get("vapid_private_key") or "").strip()
+    return Vapid.from_raw(raw.encode()) if raw else ensure_key(key_file(cfg))
 
 
 def key_file(cfg=None) -> Path:

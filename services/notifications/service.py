@@ -186,7 +186,7 @@ class Service(ParleyService):
         return get_config().secret("notifications.unsubscribe_secret")
 
     def _vapid(self):
-        return push.ensure_key(push.key_file())
+        return push.server_key()
 
     def _statuses(self, user_ids: list[str]) -> dict[str, str]:
         found = {}

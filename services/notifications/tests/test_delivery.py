@@ -228,3 +228,20 @@ def test_settings_default_and_change(world):
                 {"keywords": ["x"]}, {}):
         with pytest.raises(InvalidInput):
             world.service.update_settings("bob", bad)
+
+
+def test_a_configured_vapid_key_is_used_as_is(monkeypatch, tmp_path):
+    from cryptography.hazmat.primitives.asymmetric import ec
+    key = ec.generate_private_key(ec.SECP256R1())
+    raw = push.base64.urlsafe_b64encode(
+        key.private_numbers().private_value.to_bytes(32, "big")).decode().rstrip("=")
+
+    class Cfg:
+        var_dir = tmp_path
+
+        def section(self, name):
+            return {"vapid_private_key": raw}
+
+    assert push.public_key(push.server_key(Cfg())) == push.public_key(
+        push.Vapid(key))
+    assert not (tmp_path / "secrets").exists()     # nothing generated
