@@ -1,19 +1,58 @@
-"""The WebSocket protocol as Tornado speaks it, except for one error path.
+"""The WebSocket protocol as Tornado speaks it, except for two error paths.
 
 A text frame must be UTF-8 (RFC 6455 section 5.6). Tornado drops the TCP
 connection without a word when one is not, so the client sees 1006 as if the
 gateway had died. Here it is closed properly instead, with code 1007 (invalid
 frame payload data) and a reason, as section 7.4.1 of the RFC asks.
+
+A frame over the size limit: Tornado sends close 1009 and at once closes the TCP
+connection with the rest of the frame unread, so the kernel answers with a reset,
+and a proxy in between (Traefik) may drop the close frame it had not passed on yet:
+the client sees 1006. Here the rest of what the client sends is read and thrown
+away (for at most DRAIN_FOR seconds) until it closes, so the 1009 gets through.
 """
 from __future__ import annotations
 
+import asyncio
+
+from tornado.iostream import StreamClosedError
 from tornado.websocket import WebSocketProtocol13
 
 CLOSE_INVALID_PAYLOAD = 1007
+CLOSE_TOO_BIG = 1009
+DRAIN_FOR = 5.0   # seconds; Tornado too gives a closing client 5 s
 TEXT = 0x1
 
 
 class StrictTextProtocol(WebSocketProtocol13):
+    _drain: asyncio.Future | None = None   # reading what follows a frame too big
+
+    def close(self, code: int | None = None, reason: str | None = None) -> None:
+        if code == CLOSE_TOO_BIG and not self.server_terminated and self._drain is None:
+            self._drain = asyncio.get_running_loop().create_future()   # abort: drain first
+        super().close(code, reason)
+
+    def _abort(self) -> None:
+        if self._drain is None or self._drain.done():
+            super()._abort()
+        elif not self.client_terminated:   # the abort right after close(1009)
+            self.client_terminated = True   # ends Tornado's frame loop
+            asyncio.ensure_future(self._discard_the_rest())
+        # else: aborts while draining wait for it
+
+    async def _discard_the_rest(self) -> None:
+        try:
+            await asyncio.wait_for(self._read_until_closed(), DRAIN_FOR)
+        except (asyncio.TimeoutError, StreamClosedError):
+            pass
+        finally:
+            self._drain.set_result(None)
+            super()._abort()
+
+    async def _read_until_closed(self) -> None:
+        while True:
+            await self.stream.read_bytes(65536, partial=True)
+
     def _handle_message(self, opcode: int, data: bytes):
         if opcode == TEXT and not self._frame_compressed and not self.client_terminated:
             try:
