@@ -34,8 +34,8 @@ def check_unsubscribe_token(secret: str, token: str) -> str | None:
         user_id = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
         return None
-    return user_id if user_id and hmac.compare_digest(unsubscribe_token(secret, user_id),
-                                                      token) else None
+    expected = unsubscribe_token(secret, user_id).encode() if user_id else b""
+    return user_id if user_id and hmac.compare_digest(expected, token.encode()) else None
 
 
 def line(content: dict, previews: bool) -> tuple[str, str | None]:
