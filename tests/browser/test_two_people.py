@@ -105,13 +105,13 @@ def test_messages_reactions_threads_edits_and_deletes_reach_the_other_live(room)
     edit.fill("hi Ada, edited")
     edit.press("Enter")
     expect(ada.message("hi Ada, edited").locator(".edited")).to_have_text("(edited)")
+    shot(ada.page, "channel")
     target = bob.message("hi Ada, edited")
     target.hover()
     bob.page.once("dialog", lambda d: d.accept())
     target.get_by_role("button", name="Delete message").click()
     expect(ada.message("This message was deleted.")).to_be_visible()
     expect(ada.messages().filter(has_text="hi Ada")).to_have_count(0)
-    shot(ada.page, "channel")
 
 
 def test_image_upload_shows_a_thumbnail_to_both(room, tmp_path):
@@ -136,6 +136,7 @@ def test_image_upload_shows_a_thumbnail_to_both(room, tmp_path):
         expect(thumb).to_be_visible()
         expect(thumb).to_have_attribute("alt", "chart.png")
         assert thumb.evaluate("img => img.complete && img.naturalWidth") > 0
+    shot(bob.page, "files")
 
 
 def test_unread_badge_appears_and_clears_and_presence_shows(room):

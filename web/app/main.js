@@ -53,6 +53,9 @@ const handlers = {
       const typers = store.typing.get(m.channel_id);
       if (typers?.delete(m.sender_id)) store.emit('typing');
     }
+    if (m.sender_id !== store.me.user_id && m.channel_id === store.active) {
+      $('#announce').textContent = `${store.name(m.sender_id)}: ${m.text.slice(0, 200)}`;
+    }
     if (!store.messages.has(m.channel_id)) return;   // history loads when it is opened
     if (store.putMessages(m.channel_id, [m])) catchUp(m.channel_id);   // a gap: fetch it
     delivered(m.channel_id, store.seen.get(m.channel_id));
@@ -64,8 +67,7 @@ const handlers = {
   async 'member.joined'(d) {
     forgetMembers(d.channel_id);
     if (d.user_id === store.me.user_id) { await loadChannel(d.channel_id); return; }
-    const channel = store.channels.get(d.channel_id);
-    if (channel) { channel.member_count = (channel.member_count || 0) + 1; await loadUsers([d.user_id]); }
+    if (store.channels.has(d.channel_id)) await loadUsers([d.user_id]);
   },
   'member.left'(d) {
     forgetMembers(d.channel_id);

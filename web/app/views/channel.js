@@ -31,7 +31,7 @@ export async function showChannel(channelId) {
   }
   const dm = channel.kind === 'dm' || channel.kind === 'group_dm';
   const title = dm ? store.channelTitle(channel) : `# ${channel.name}`;
-  const list = h('div', { class: 'messages', role: 'log', 'aria-label': `Messages in ${title}`, 'aria-live': 'polite', tabindex: '0' });
+  const list = h('div', { class: 'messages', role: 'log', 'aria-label': `Messages in ${title}`, 'aria-live': 'off', tabindex: '0' });
   const jump = h('button', { class: 'jump', hidden: true, onclick: () => { list.scrollTop = list.scrollHeight; } }, 'Jump to latest ↓');
   const typingLine = h('div', { class: 'typing', 'aria-live': 'polite' });
   const box = composer({ channelId, label: `Message ${dm ? title : '#' + channel.name}` });
@@ -42,7 +42,7 @@ export async function showChannel(channelId) {
     h('header', { class: 'chan-head' },
       h('h1', {}, title),
       h('span', { class: 'topic' }, channel.topic || ''),
-      dm ? null : h('button', { onclick: () => channelInfo(channel), 'aria-label': 'Channel members' }, `Members ${channel.member_count ?? ''}`),
+      dm ? null : h('button', { onclick: () => channelInfo(channel), 'aria-label': 'Channel members' }, 'Members'),
       dm ? null : h('button', { onclick: () => inviteDialog(channel) }, 'Invite')),
     list, jump, typingLine, box.root);
   list.addEventListener('scroll', onScroll);

@@ -10,6 +10,7 @@ import { sizeLabel } from '../format.js';
 import { startEdit } from './messages.js';
 
 const members = new Map();   // channel id -> promise of user ids
+const drafts = new Map();    // channel or thread id -> unsent text, kept while switching
 
 function channelMembers(channelId) {
   if (!members.has(channelId)) {
@@ -24,7 +25,9 @@ export const forgetMembers = (channelId) => members.delete(channelId);
 export function composer({ channelId, threadId = null, label }) {
   const mentioned = new Map();  // "@Name" -> user id, for what was picked from suggestions
   const uploads = [];           // {file, node, promise, result}
-  const box = h('textarea', { rows: 1, 'aria-label': label, placeholder: label, enterkeyhint: 'send' });
+  const draftKey = threadId || channelId;
+  const box = h('textarea', { rows: 1, 'aria-label': label, placeholder: label, enterkeyhint: 'send',
+    value: drafts.get(draftKey) || '' });
   const list = h('ul', { class: 'suggest', role: 'listbox', 'aria-label': 'People to mention', hidden: true });
   const tray = h('div', { class: 'uploads', 'aria-live': 'polite' });
   const fileInput = h('input', { type: 'file', multiple: true, hidden: true, 'aria-hidden': 'true',
@@ -62,7 +65,7 @@ export function composer({ channelId, threadId = null, label }) {
     try { files = await Promise.all(uploads.map((u) => u.promise)); } catch { return; }
     for (const [name, id] of mentioned) text = text.split(name).join(`<@${id}>`);
     sendMessage(channelId, text, files, threadId);
-    box.value = ''; mentioned.clear(); uploads.length = 0; tray.replaceChildren(); grow(); hideSuggestions();
+    box.value = ''; drafts.delete(draftKey); mentioned.clear(); uploads.length = 0; tray.replaceChildren(); grow(); hideSuggestions();
   }
 
   function hideSuggestions() { list.hidden = true; choices = []; }
@@ -112,7 +115,7 @@ export function composer({ channelId, threadId = null, label }) {
       if (last) { e.preventDefault(); startEdit(last); }
     }
   });
-  box.addEventListener('input', () => { grow(); suggest(); if (box.value.trim()) typing(channelId, threadId); });
+  box.addEventListener('input', () => { drafts.set(draftKey, box.value); grow(); suggest(); if (box.value.trim()) typing(channelId, threadId); });
   box.addEventListener('paste', (e) => {
     const files = [...(e.clipboardData?.files || [])];
     if (files.length) { e.preventDefault(); files.forEach(addFile); }

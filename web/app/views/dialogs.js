@@ -122,7 +122,6 @@ export function inviteDialog(channel) {
     button.textContent = 'Invited ✓';
     button.setAttribute('aria-label', `Invited ${u.display_name}`);
     button.disabled = true;
-    channel.member_count = (channel.member_count || 0) + 1;
   }, 'Invite'));
 }
 
@@ -146,10 +145,13 @@ export async function channelInfo(channel) {
     h('h3', {}, 'Members'), list, leave]);
 }
 
-async function notifications(channel, changes) {
-  const membership = await put(`/channels/${channel.id}/notifications`, changes);
-  channel.membership = { ...channel.membership, ...(membership.membership || membership) };
+// Shown at once; the requests go one after another so that answers cannot cross
+// (each answer is the whole membership as it was then).
+let saving = Promise.resolve();
+function notifications(channel, changes) {
+  channel.membership = { ...channel.membership, ...changes };
   store.emit('channels');
+  saving = saving.then(() => put(`/channels/${channel.id}/notifications`, changes)).catch((err) => alert(err.message));
 }
 
 export function profileDialog(signOut) {

@@ -14,7 +14,7 @@ let view = null;   // {channelId, parentId, list, typingLine}
 export async function openThread(parent) {
   closePanels();
   const panel = $('#thread');
-  const list = h('div', { class: 'messages', role: 'log', 'aria-label': 'Thread replies', 'aria-live': 'polite' });
+  const list = h('div', { class: 'messages', role: 'log', 'aria-label': 'Thread replies', 'aria-live': 'off' });
   const typingLine = h('div', { class: 'typing', 'aria-live': 'polite' });
   const box = composer({ channelId: parent.channel_id, threadId: parent.id, label: 'Reply in thread' });
   view = { channelId: parent.channel_id, parentId: parent.id, list, typingLine };
