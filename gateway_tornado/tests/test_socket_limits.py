@@ -11,6 +11,7 @@ import pytest
 
 from gateway_tornado.tests.test_socket_sessions import (  # noqa: F401 (fixtures)
     frames_until_closed, hub, open_socket)
+from gateway_tornado import ws_protocol
 from gateway_tornado.ws_limits import FrameBucket, FrameLimit
 
 
@@ -56,6 +57,45 @@ async def test_a_frame_larger_than_max_frame_bytes_is_closed_with_1009(open_sock
     assert ws.close_code == 1009
     assert (await pong(other, 1))["type"] == "pong"
     other.close()
+
+
+async def test_a_frame_far_over_the_limit_is_read_to_its_end_so_the_1009_is_not_lost(
+        base_url, tokens, hub, config, monkeypatch):
+    """Closing the TCP connection with the frame unread would reset it, and a proxy in
+    between may then drop the close frame (the client sees 1006). So the gateway reads
+    the rest: the client can send all of it, and then gets a clean end, not a reset."""
+    monkeypatch.setattr(ws_protocol, "DRAIN_FOR", 1.0)
+    reader, writer = await asyncio.open_connection(*base_url[len("http://"):].split(":"))
+    writer.write((f"GET /ws?access_token={tokens.issue('user-1', 'session-1')} HTTP/1.1\r\n"
+                  "Host: gateway\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                  "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+    assert b" 101 " in await reader.readuntil(b"\r\n\r\n")
+    assert json.loads((await read_frame(reader))[1])["type"] == "hello"
+
+    size = 40 * config["gateway.max_frame_bytes"]
+    writer.write(bytes([0x81, 0xFF]) + size.to_bytes(8, "big") + bytes(4))  # mask 0: as is
+    for _ in range(size // 65536):
+        writer.write(b"a" * 65536)
+        await writer.drain()          # a reset would raise ConnectionResetError here
+    opcode, payload = await read_frame(reader)
+    assert (opcode, int.from_bytes(payload[:2], "big"), payload[2:]) == (
+        0x8, 1009, b"message too big")
+    writer.write(bytes([0x88, 0x82]) + bytes(4) + (1000).to_bytes(2, "big"))  # close back
+    await writer.drain()
+    assert await reader.read() == b""   # a clean end of the stream, not a reset
+    writer.close()
+
+
+async def read_frame(reader) -> tuple[int, bytes]:
+    """One unmasked frame from the server: (opcode, payload)."""
+    first, length = await reader.readexactly(2)
+    length &= 0x7F
+    if length == 126:
+        length = int.from_bytes(await reader.readexactly(2), "big")
+    elif length == 127:
+        length = int.from_bytes(await reader.readexactly(8), "big")
+    return first & 0x0F, await reader.readexactly(length)
 
 
 async def test_a_frame_just_within_max_frame_bytes_is_read(open_socket, config):
