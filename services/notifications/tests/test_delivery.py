@@ -3,12 +3,15 @@ attempt recorded, push subscriptions and their removal on 404/410, retries, the
 payload's contents, and email digests."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from sqlalchemy import select
 
 from services.common.errors import InvalidInput, NotFound
 from services.notifications import emails, push
 from services.notifications.models import Attempt, Notification
+from services.notifications.store import Store
 
 from .conftest import created, device
 
@@ -246,3 +249,17 @@ def test_a_configured_vapid_key_is_used_as_is(monkeypatch, tmp_path):
     assert push.public_key(push.server_key(Cfg())) == push.public_key(
         push.Vapid(key))
     assert not (tmp_path / "secrets").exists()     # nothing generated
+
+
+def test_pushes_recorded_but_never_sent_are_sent_by_the_next_sweep(world, dm):
+    """An instance that died between recording and pushing: the timer finishes."""
+    Store(world.session).record("m" * 24, "bob", "push", dm, 1, "dm", {
+        "message_id": "m" * 24, "channel_id": dm, "title": "Ada", "preview": "hi",
+        "url": "http://127.0.0.1:8000/#/c/dm"})
+    (row,) = rows(world, Notification)
+    row.created_at = datetime.now(timezone.utc) - timedelta(seconds=60)
+    world.session.commit()
+    world.service.resume_pushes()
+    world.service.resume_pushes()
+    assert [p["message_id"] for _, p in world.devices.received] == ["m" * 24]
+    assert rows(world, Notification)[0].status == "sent"
