@@ -41,14 +41,10 @@ const handlers = {
     if (!store.channels.has(m.channel_id)) await loadChannel(m.channel_id).catch(() => {});
     await loadUsers([m.sender_id]);
     if (m.sender_id !== store.me.user_id) {
-      const counts = store.unread.get(m.channel_id) || { unread: 0, mentions: 0 };
       const visible = store.active === m.channel_id && document.visibilityState === 'visible';
       const shown = !m.thread_parent_id || m.also_to_channel;
-      if (shown && !(visible && store.messages.has(m.channel_id))) {
-        const me = m.mentions?.some((x) => x === store.me.user_id || x === 'channel' || x === 'here');
-        store.unread.set(m.channel_id, { ...counts, unread: counts.unread + 1, mentions: counts.mentions + (me ? 1 : 0) });
-        store.emit('unread');
-        notify(m, me);
+      if (shown && !visible) {
+        notify(m, m.mentions?.some((x) => x === store.me.user_id || x === 'channel' || x === 'here'));
       }
       const typers = store.typing.get(m.channel_id);
       if (typers?.delete(m.sender_id)) store.emit('typing');
@@ -59,6 +55,14 @@ const handlers = {
     if (!store.messages.has(m.channel_id)) return;   // history loads when it is opened
     if (store.putMessages(m.channel_id, [m])) catchUp(m.channel_id);   // a gap: fetch it
     delivered(m.channel_id, store.seen.get(m.channel_id));
+  },
+  // The users service's counters, pushed after it counted a message (from Kafka) or a
+  // read zeroed them: what the sidebar shows. Counted while I am looking at the
+  // channel's newest messages, it is read at once.
+  'unread.changed'(d) {
+    store.unread.set(d.channel_id, { ...store.unread.get(d.channel_id), unread: d.unread, mentions: d.mentions });
+    store.emit('unread');
+    if (d.unread && store.active === d.channel_id) renderMessages(d.channel_id);
   },
   'message.updated': (m) => store.messages.has(m.channel_id) && store.putMessages(m.channel_id, [m]),
   'message.deleted': (m) => store.messages.has(m.channel_id) && store.putMessages(m.channel_id, [m]),
