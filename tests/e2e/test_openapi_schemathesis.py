@@ -9,8 +9,8 @@ refused with a 4xx. Schema-valid input may still be refused with 400
 known emoji, a channel name once normalised) are in the spec's prose, not its
 schemas, so schemathesis' "valid data is accepted" check is left out.
 
-Bounded: a few examples per operation, so the whole run takes well under two
-minutes. Left out: the WebSocket upgrade (tests/e2e/test_ws_fuzz.py fuzzes the
+Bounded: a few examples per operation (and the coverage phase's boundaries only of
+invalid input), so the whole run takes under a minute on a busy stack. Left out: the WebSocket upgrade (tests/e2e/test_ws_fuzz.py fuzzes the
 frames), `/metrics` (each gateway's own port, not Traefik's) and the two calls that
 would end the test's own session (logout, logout-all)."""
 from __future__ import annotations
@@ -25,6 +25,8 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
+from schemathesis.config import GenerationConfig
 
 MAX_EXAMPLES = 3
 PEOPLE = 6                 # tokens used in turn: each person's bucket is 30 requests/s
@@ -37,6 +39,9 @@ schema = (schemathesis.openapi.from_path(SPEC)
 # the coverage phase (boundaries of every parameter) also tries a method each route
 # does not have; one is enough to check the 405 and its Allow header
 schema.config.phases.coverage.unexpected_methods = {"TRACE"}
+# and its boundaries only of invalid input: valid input is what the fuzzing phase
+# sends (a coverage phase of both modes takes more than a minute on its own)
+schema.config.phases.coverage.generation = GenerationConfig(modes=[GenerationMode.NEGATIVE])
 
 
 def sign_up(base_url: str) -> str:
