@@ -240,6 +240,15 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
                                           answer.get("delivered_seq", 0))
         return {"type": "ack", **answer, "channel_id": channel_id}
 
+    async def _on_view(self, frame: dict) -> dict:
+        """The channel this device now shows (``channel_id``), or none (null):
+        notifications tell nobody about a channel they are looking at."""
+        channel_id = frame.get("channel_id")
+        if channel_id is not None and (not isinstance(channel_id, str) or not channel_id):
+            raise InvalidInput("channel_id must be a channel id or null")
+        await self._rpc("presence", "viewing", self.user_id, self.session_id, channel_id)
+        return {"type": "ack", "channel_id": channel_id}
+
     async def _on_resume(self, frame: dict) -> dict:
         """Everything each named channel got after the client's ``seq``, in order,
         then its live events (ws_resume.py). Answers ``resumed`` once all are live."""
@@ -469,6 +478,7 @@ _HANDLERS = {
     "react": SocketHandler._on_react,
     "delivered": SocketHandler._on_delivered,
     "read": SocketHandler._on_read,
+    "view": SocketHandler._on_view,
     "resume": SocketHandler._on_resume,
     "typing": SocketHandler._on_typing,
     "presence": SocketHandler._on_presence,
