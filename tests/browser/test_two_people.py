@@ -221,6 +221,9 @@ def test_after_a_network_cut_everything_arrives_once_in_order(room):
     expect(ada.message("written offline")).to_be_visible()
     expect(bob.message("while away 5")).to_be_visible()
     expect(bob.message("written offline")).not_to_have_class(re.compile(r"\bpending\b"))
+    # the socket resumed: the server replayed what Bob missed (no REST catch-up needed)
+    resumed = bob.page.evaluate("window.parley.lastResume")["channels"][channel_id]
+    assert resumed["replayed"] >= 1 and resumed["complete"] is True
     for person in (ada, bob):
         texts = [t.strip() for t in person.messages().locator(".body").all_inner_texts()]
         assert [t for t in texts if "while away" in t] == [f"while away {i}" for i in range(1, 6)]

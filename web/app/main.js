@@ -5,7 +5,7 @@ import { get, session, whenSignedOut, post } from './api.js';
 import { $ } from './dom.js';
 import { store } from './store.js';
 import { Socket } from './socket.js';
-import { catchUp, loadChannel, loadChannels, loadUnread, loadUsers, resync } from './sync.js';
+import { afterResume, catchUp, loadChannel, loadChannels, loadUnread, loadUsers, resumeChannels, resync } from './sync.js';
 import { delivered, presence, useSocket } from './actions.js';
 import { showAuth } from './views/auth.js';
 import { renderSidebar } from './views/sidebar.js';
@@ -33,7 +33,12 @@ function banner() {
 socket.addEventListener('state', (e) => { store.connection = e.detail; banner(); });
 window.addEventListener('offline', () => { socket.drop(); banner(); });
 window.addEventListener('online', () => { banner(); socket.connect(); });
-socket.addEventListener('hello', () => resync().catch((err) => console.warn('resync failed', err)));
+socket.resumeChannels = resumeChannels;
+socket.addEventListener('hello', (e) => resync({ resuming: e.detail.resuming }).catch((err) => console.warn('resync failed', err)));
+socket.addEventListener('resumed', (e) => {
+  window.parley.lastResume = e.detail;
+  afterResume(e.detail).catch((err) => console.warn('catch-up failed', err));
+});
 
 // -- events -------------------------------------------------------------------------
 const handlers = {

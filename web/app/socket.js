@@ -1,7 +1,9 @@
 // The /ws client (docs/api/websocket.md): connects with the access token, waits for
 // `hello`, reconnects with backoff, pings to notice a dead link, and keeps every
 // `send` until its `ack`: unacknowledged sends go again after a reconnect with their
-// original client_msg_id, so the server stores each once.
+// original client_msg_id, so the server stores each once. A reconnect resumes
+// (`/ws?resume=1`, then `resume` with the highest seq held per channel, from
+// `resumeChannels()`): the server replays what was missed, then says `resumed`.
 import { session, refresh } from './api.js';
 
 export class Socket extends EventTarget {
@@ -14,6 +16,8 @@ export class Socket extends EventTarget {
     this.outbox = new Map();      // client_msg_id -> req_id of a send not yet acked
     this.backoff = 500;
     this.stopped = true;
+    this.connectedBefore = false;
+    this.resumeChannels = null;   // () => {channel id: highest seq held}, set by the app
   }
 
   start() { this.stopped = false; this.connect(); }
@@ -34,7 +38,8 @@ export class Socket extends EventTarget {
     const token = session.get()?.access_token;
     if (!token) return;
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const ws = new WebSocket(`${scheme}://${location.host}/ws?access_token=${encodeURIComponent(token)}`);
+    this.resuming = this.connectedBefore && Boolean(this.resumeChannels);
+    const ws = new WebSocket(`${scheme}://${location.host}/ws?access_token=${encodeURIComponent(token)}${this.resuming ? '&resume=1' : ''}`);
     this.ws = ws;
     this.setState('connecting');
     ws.onmessage = (e) => this.receive(JSON.parse(e.data));
@@ -62,8 +67,15 @@ export class Socket extends EventTarget {
       this.backoff = 500;
       this.setState('open');
       this.startPings();
-      this.dispatchEvent(new CustomEvent('hello', { detail: frame }));
-      for (const w of this.waiting.values()) this.write(w.frame);   // resend unacked sends
+      this.connectedBefore = true;
+      const unacked = [...this.waiting.values()];
+      const resend = () => unacked.forEach((w) => this.write(w.frame));   // same client_msg_id
+      this.dispatchEvent(new CustomEvent('hello', { detail: { ...frame, resuming: this.resuming } }));
+      if (!this.resuming) { resend(); return; }
+      // after `resumed` (or its error: the app then catches up over REST)
+      this.request({ type: 'resume', channels: this.resumeChannels() })
+        .then((reply) => reply, () => null)
+        .then((reply) => { this.dispatchEvent(new CustomEvent('resumed', { detail: reply })); resend(); });
       return;
     }
     if (frame.req_id !== undefined && this.waiting.has(frame.req_id)) {

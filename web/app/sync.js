@@ -85,10 +85,25 @@ export async function catchUp(channelId) {
   }
 }
 
-// After `hello`: what changed while the socket was away.
-export async function resync() {
+// The socket's `resume` frame: the highest seq held per loaded channel.
+export const resumeChannels = () => Object.fromEntries(
+  [...store.messages.keys()].map((id) => [id, store.seen.get(id) ?? 0]));
+
+// After `resumed`: channels the socket did not replay in full are caught up over REST
+// (all of them when the resume itself failed, e.g. a gateway without it).
+export function afterResume(reply) {
+  const ids = [...store.messages.keys()].filter((id) => {
+    const r = reply?.channels?.[id];
+    return !r || r.error || r.complete === false;
+  });
+  return Promise.all(ids.map(catchUp));
+}
+
+// After `hello`: what changed while the socket was away. A resuming socket replays
+// the messages itself; otherwise they are fetched over REST.
+export async function resync({ resuming = false } = {}) {
   await loadChannels();
-  await Promise.all([loadUnread(), ...[...store.messages.keys()].map(catchUp)]);
+  await Promise.all([loadUnread(), ...(resuming ? [] : [...store.messages.keys()].map(catchUp))]);
   // Thread replies announced while away updated their parents; reload what is open.
   if (store.thread) store.emit('thread');
 }
