@@ -209,17 +209,11 @@ def test_the_gateway_still_serves_rest_after_the_fuzzing(base_url, loop, room):
     assert history.status == 200, history.body
 
 
-# KNOWN TO FAIL UNDER LOAD (a race; reported to the owner of gateway_tornado/websocket.py,
-# who fixes it; not skipped on purpose): a frame far over gateway.max_frame_bytes sent
-# through Traefik can end without a close code (1006) instead of 1009. Tornado answers a
-# frame over max_message_size (websocket.py: SocketHandler.max_message_size) with
-# close(1009) and then aborts the TCP connection at once (tornado/websocket.py,
-# WebSocketProtocol13._receive_frame: close(1009, "message too big"); _abort()), with
-# the rest of the frame still unread, so the kernel resets the connection and Traefik
-# drops the close frame it had not yet passed on. Straight to a gateway (:8101) the
-# client always sees 1009; through Traefik, on 2026-11-23 with the machine loaded
-# (load average 8), 2 MB lost it 1 time in 8 and 20 MB 6 times in 8; on a quiet
-# machine none of 8 did.
+# A frame far over gateway.max_frame_bytes, sent through Traefik, must end with 1009.
+# Tornado alone answers it with close(1009) and aborts the TCP connection with the rest
+# of the frame unread, so the kernel reset the connection and Traefik dropped the close
+# frame (1006 for the client, 6 times in 8 at 20 MB on a loaded machine); the gateway
+# now reads and discards the rest before closing (gateway_tornado/ws_protocol.py).
 def test_a_frame_far_over_the_limit_is_closed_with_1009_through_traefik(base_url, loop, room):
     ann, channel_id = room
 
