@@ -48,6 +48,13 @@ export function presence(state) {
   return socket.request({ type: 'presence', state }).catch(() => {});
 }
 
+// The conversation this device shows (null: none, or in the background), so that
+// notifications spare what is being looked at.
+export function viewing() {
+  const channelId = document.visibilityState === 'visible' ? store.active : null;
+  if (store.connection === 'open') socket.request({ type: 'view', channel_id: channelId }).catch(() => {});
+}
+
 export function delivered(channelId, seq) {
   socket.request({ type: 'delivered', channel_id: channelId, seq }).catch(() => {});
 }

@@ -6,7 +6,7 @@ import { $ } from './dom.js';
 import { store } from './store.js';
 import { Socket } from './socket.js';
 import { afterResume, catchUp, loadChannel, loadChannels, loadUnread, loadUsers, resumeChannels, resync } from './sync.js';
-import { delivered, presence, useSocket } from './actions.js';
+import { delivered, presence, useSocket, viewing } from './actions.js';
 import { showAuth } from './views/auth.js';
 import { renderSidebar } from './views/sidebar.js';
 import { renderMessages, renderTyping, revealMessage, showChannel } from './views/channel.js';
@@ -34,6 +34,7 @@ socket.addEventListener('state', (e) => { store.connection = e.detail; banner();
 window.addEventListener('offline', () => { socket.drop(); banner(); });
 window.addEventListener('online', () => { banner(); socket.connect(); });
 socket.resumeChannels = resumeChannels;
+socket.addEventListener('hello', () => viewing());
 socket.addEventListener('hello', (e) => resync({ resuming: e.detail.resuming }).catch((err) => console.warn('resync failed', err)));
 socket.addEventListener('resumed', (e) => {
   window.parley.lastResume = e.detail;
@@ -164,6 +165,7 @@ async function route() {
   openDrawer(false);
   if (m && !store.channels.has(m[1])) await loadChannel(m[1]).catch(() => {});
   if (!m || store.active !== m[1] || !m[2]) await showChannel(m ? m[1] : null);
+  viewing();
   renderSidebar();
   if (m?.[2]) await revealMessage(m[1], Number(m[2]));
 }
@@ -206,6 +208,7 @@ async function start() {
   };
   document.addEventListener('visibilitychange', () => {
     setIdle(document.visibilityState === 'hidden');
+    viewing();
     if (document.visibilityState === 'visible' && store.active) renderMessages(store.active);
   });
   activity();
