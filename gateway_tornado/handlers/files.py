@@ -37,6 +37,7 @@ from .base import BaseHandler
 
 log = get_logger(__name__)
 QUEUED_CHUNKS = 8      # chunks waiting for S3, per upload (Tornado reads 64 KiB at a time)
+REFUSED_LINGER = 1.0   # seconds a refused upload's sender is held before the close
 _END, _ABORT = object(), object()
 _s3_http: AsyncHTTPClient | None = None
 
@@ -90,11 +91,13 @@ class Files(BaseHandler):
             raise_error=False))
 
     async def _refuse(self, exc: ParleyError) -> None:
-        """Answer at once, before the body is read, but keep the connection open:
-        closing it while the client (or Traefik) is still sending makes the kernel
-        reset it and the answer is lost (Traefik reports a 502 instead). The rest
-        of the body is read and dropped, up to ``gateway.max_body_bytes``; then
-        the connection is closed."""
+        """Answer at once, before the body is read, but do not close at once:
+        closing while the client (or Traefik) is still sending makes the kernel
+        reset the connection, and an answer Traefik has not read yet is lost with
+        it (it reports a 502 instead). So the first piece of body after the answer
+        is held for REFUSED_LINGER seconds (reading stops, so the sender stalls on
+        TCP flow control while Traefik passes the answer on), later pieces are
+        dropped up to ``gateway.max_body_bytes``, then the connection is closed."""
         self._refused = True
         body = json.dumps({"error": exc.to_dict()}).encode()
         self.set_status(exc.status)
@@ -118,6 +121,8 @@ class Files(BaseHandler):
 
     async def data_received(self, chunk: bytes) -> None:
         if self._refused:  # answered already: drop the body, up to a point
+            if not self._drained:
+                await asyncio.sleep(REFUSED_LINGER)
             self._drained += len(chunk)
             if self._drained > int(self.gateway.cfg["gateway.max_body_bytes"]) and \
                     not self._finished:
