@@ -17,7 +17,7 @@ from nameko.testing.services import worker_factory
 from services.channels.models import Base
 from services.channels.service import Service
 from services.common.errors import NotFound
-from tests.support.bus import Bus
+from services.common.testing import Bus
 from tests.support.sqlite import sqlite_session
 
 

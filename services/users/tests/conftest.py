@@ -19,7 +19,7 @@ from nameko.testing.services import worker_factory
 from services.common.errors import Conflict
 from services.users.models import Base
 from services.users.service import Service
-from tests.support.bus import Bus
+from services.common.testing import Bus
 from tests.support.sqlite import sqlite_session
 
 

@@ -1,5 +1,6 @@
-"""A stand-in for RealtimeBus in unit tests: records what was published, under
-which routing key."""
+"""Stand-ins for services' own unit tests (as nameko.testing is for Nameko's):
+what a service under test published on the real-time bus. Integration and e2e
+tests (tests/) use the real RabbitMQ and never import this."""
 from __future__ import annotations
 
 
