@@ -35,6 +35,20 @@ export function debounce(fn, ms) {
   return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
 }
 
+// A search box: looks up `find(text)` when typing pauses (and once at the start), and
+// shows only the answer to the latest text, so a slow earlier answer never replaces a
+// newer one under the person's pointer.
+export function liveSearch(input, find, show, ms = 250) {
+  let latest = 0;
+  const run = async () => {
+    const asked = ++latest;
+    const found = await find(input.value);
+    if (asked === latest) show(found);
+  };
+  input.addEventListener('input', debounce(run, ms));
+  run();
+}
+
 export function uuid() {
   return crypto.randomUUID ? crypto.randomUUID()
     : 'c-' + Date.now().toString(36) + '-' + Math.random().toString(36).slice(2);

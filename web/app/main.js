@@ -76,7 +76,10 @@ const handlers = {
   'reaction.removed': (d) => handlers['message.updated'](d.message),
   async 'member.joined'(d) {
     forgetMembers(d.channel_id);
-    if (d.user_id === store.me.user_id) { await loadChannel(d.channel_id); return; }
+    if (d.user_id === store.me.user_id) {   // invited (when I joined myself, it is loaded)
+      if (!store.channels.has(d.channel_id)) await loadChannel(d.channel_id);
+      return;
+    }
     if (store.channels.has(d.channel_id)) await loadUsers([d.user_id]);
   },
   'member.left'(d) {

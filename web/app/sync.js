@@ -2,7 +2,7 @@
 // catch-up after every (re)connect. Catch-up uses REST (`GET …/messages?after=<seq>`
 // per channel, docs/api/websocket.md "After a reconnect"); when the socket's `resume`
 // frame exists, `catchUp` is the one function to replace.
-import { get, post, q } from './api.js';
+import { get, post, put, q } from './api.js';
 import { store } from './store.js';
 
 const PAGE = 200;
@@ -28,7 +28,39 @@ async function addChannel(channel) {
     channel.member_ids = await get(`/channels/${channel.id}/members`);
     await loadUsers(channel.member_ids);
   }
+  const changing = unsaved.get(channel.id);
+  if (changing) channel.membership = { ...channel.membership, ...changing.membership };
   store.channels.set(channel.id, channel);
+}
+
+// My notification level and mute for a channel show at once. The requests go one after
+// another so that answers cannot cross; each answer (the whole membership as the server
+// has it then) is kept, with the changes still on their way laid over it, also over a
+// channel reloaded meanwhile (a `member.joined` reload must not undo a fresh mute).
+const unsaved = new Map();   // channel_id -> {membership changes not yet answered, count}
+let saving = Promise.resolve();
+
+function setMembership(channelId, membership) {
+  const channel = store.channels.get(channelId);
+  if (channel) channel.membership = { ...channel.membership, ...membership, ...unsaved.get(channelId)?.membership };
+  store.emit('channels');
+}
+
+export function saveNotifications(channelId, changes) {
+  const local = {};
+  if ('level' in changes) local.notification_level = changes.level;
+  if ('muted' in changes) local.muted = changes.muted;
+  const before = unsaved.get(channelId) || { membership: {}, count: 0 };
+  unsaved.set(channelId, { membership: { ...before.membership, ...local }, count: before.count + 1 });
+  setMembership(channelId, local);
+  const settled = () => {
+    const left = unsaved.get(channelId);
+    if (left && --left.count === 0) unsaved.delete(channelId);
+  };
+  saving = saving.then(() => put(`/channels/${channelId}/notifications`, changes))
+    .then((membership) => { settled(); setMembership(channelId, membership); })
+    .catch((err) => { unsaved.delete(channelId); loadChannel(channelId).catch(() => {}); alert(err.message); });
+  return saving;
 }
 
 export async function loadChannels() {

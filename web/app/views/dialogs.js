@@ -1,9 +1,9 @@
 // Dialogs: create a channel, browse channels, start a DM, invite people, channel
 // members, and your profile and status. One <dialog>, Esc closes it.
 import { get, patch, post, put, q } from '../api.js';
-import { $, clear, debounce, h } from '../dom.js';
+import { $, clear, h, liveSearch } from '../dom.js';
 import { store } from '../store.js';
-import { loadChannel, loadUsers } from '../sync.js';
+import { loadChannel, loadUsers, saveNotifications } from '../sync.js';
 import { forgetMembers } from './composer.js';
 import { enablePush, pushSupported } from '../push.js';
 
@@ -49,37 +49,45 @@ export function createChannelDialog() {
 export function browseDialog() {
   const [label, input] = field('Find a channel', { type: 'search' });
   const list = h('ul', { class: 'pick-list' });
-  const find = async () => {
-    const found = await get(`/channels/directory?${q({ q: input.value })}`);
-    const items = found.channels || found;
-    list.replaceChildren(...items.map((c) => h('li', {}, `# ${c.name}`, h('span', { class: 'note' }, c.topic || ''),
-      store.channels.has(c.id)
-        ? h('button', { type: 'button', onclick: () => { $('#dialog').close(); location.hash = `#/c/${c.id}`; } }, 'Open')
-        : h('button', { type: 'button', onclick: async () => {
-          await post(`/channels/${c.id}/join`); await loadChannel(c.id);
-          $('#dialog').close(); location.hash = `#/c/${c.id}`;
-        } }, 'Join'))));
-  };
-  input.addEventListener('input', debounce(find, 250));
+  const show = (found) => list.replaceChildren(...(found.channels || found).map((c) => h('li', {},
+    `# ${c.name}`, h('span', { class: 'note' }, c.topic || ''),
+    store.channels.has(c.id)
+      ? h('button', { type: 'button', onclick: () => { $('#dialog').close(); location.hash = `#/c/${c.id}`; } }, 'Open')
+      : h('button', { type: 'button', onclick: async () => {
+        await post(`/channels/${c.id}/join`); await loadChannel(c.id);
+        $('#dialog').close(); location.hash = `#/c/${c.id}`;
+      } }, 'Join'))));
+  liveSearch(input, (text) => get(`/channels/directory?${q({ q: text })}`), show);
   open('Browse channels', [label, input, list]);
-  find();
 }
 
-// A people search where each result has a button.
-function peoplePicker(onPick, buttonLabel) {
+// A people search where each result has a button. With `doneLabel`, a person once
+// picked keeps a disabled "<doneLabel> ✓" button, also in later result lists.
+function peoplePicker(onPick, buttonLabel, doneLabel = null) {
   const [label, input] = field('Find people', { type: 'search', placeholder: 'Name or email' });
   const list = h('ul', { class: 'pick-list', 'aria-label': 'People' });
-  const find = async () => {
-    const found = await get(`/users?${q({ q: input.value, limit: 20 })}`);
+  const picked = new Set();
+  const button = (u) => {
+    const done = picked.has(u.user_id);
+    return h('button', {
+      type: 'button', disabled: done, dataset: { pick: u.user_id },
+      'aria-label': `${done ? doneLabel : buttonLabel} ${u.display_name}`,
+      onclick: async () => {
+        await onPick(u);
+        if (!doneLabel) return;
+        picked.add(u.user_id);
+        list.querySelector(`[data-pick="${u.user_id}"]`)?.replaceWith(button(u));
+      },
+    }, done ? `${doneLabel} ✓` : buttonLabel);
+  };
+  const show = (found) => {
     const people = (found.users || found).filter((u) => u.user_id !== store.me.user_id);
     for (const u of people) store.users.set(u.user_id, u);
     list.replaceChildren(...people.map((u) => h('li', { dataset: { user: u.user_id } },
       h('span', { class: `dot ${store.presence.get(u.user_id) || 'offline'}` }), u.display_name,
-      h('span', { class: 'note' }, u.email || ''),
-      h('button', { type: 'button', 'aria-label': `${buttonLabel} ${u.display_name}`, onclick: (e) => onPick(u, e.target) }, buttonLabel))));
+      h('span', { class: 'note' }, u.email || ''), button(u))));
   };
-  input.addEventListener('input', debounce(find, 250));
-  find();
+  liveSearch(input, (text) => get(`/users?${q({ q: text, limit: 20 })}`), show);
   return [label, input, list];
 }
 
@@ -116,13 +124,10 @@ export function dmDialog() {
 }
 
 export function inviteDialog(channel) {
-  open(`Invite people to #${channel.name}`, peoplePicker(async (u, button) => {
+  open(`Invite people to #${channel.name}`, peoplePicker(async (u) => {
     await post(`/channels/${channel.id}/members`, { user_ids: [u.user_id] });
     forgetMembers(channel.id);
-    button.textContent = 'Invited ✓';
-    button.setAttribute('aria-label', `Invited ${u.display_name}`);
-    button.disabled = true;
-  }, 'Invite'));
+  }, 'Invite', 'Invited'));
 }
 
 export async function channelInfo(channel) {
@@ -131,11 +136,11 @@ export async function channelInfo(channel) {
   const list = h('ul', { class: 'pick-list', 'aria-label': 'Members' }, ids.map((id) => h('li', {},
     h('span', { class: `dot ${store.presence.get(id) || 'offline'}`, title: store.presence.get(id) || 'offline' }),
     store.name(id))));
-  const level = h('select', { id: 'f-level', onchange: () => notifications(channel, { level: level.value }) },
+  const level = h('select', { id: 'f-level', onchange: () => saveNotifications(channel.id, { level: level.value }) },
     ['all', 'mentions', 'nothing'].map((v) => h('option', { value: v, selected: channel.membership?.notification_level === v },
       { all: 'Every message', mentions: 'Only mentions', nothing: 'Nothing' }[v])));
   const mute = h('input', { type: 'checkbox', id: 'f-mute', checked: Boolean(channel.membership?.muted),
-    onchange: () => notifications(channel, { muted: mute.checked }) });
+    onchange: () => saveNotifications(channel.id, { muted: mute.checked }) });
   const leave = h('button', { type: 'button', onclick: async () => {
     await post(`/channels/${channel.id}/leave`); $('#dialog').close(); location.hash = '#/';
   } }, 'Leave channel');
@@ -143,15 +148,6 @@ export async function channelInfo(channel) {
     h('label', { for: 'f-level' }, 'Notify me about'), level,
     h('label', { for: 'f-mute' }, mute, ' Mute this channel'),
     h('h3', {}, 'Members'), list, leave]);
-}
-
-// Shown at once; the requests go one after another so that answers cannot cross
-// (each answer is the whole membership as it was then).
-let saving = Promise.resolve();
-function notifications(channel, changes) {
-  channel.membership = { ...channel.membership, ...changes };
-  store.emit('channels');
-  saving = saving.then(() => put(`/channels/${channel.id}/notifications`, changes)).catch((err) => alert(err.message));
 }
 
 export function profileDialog(signOut) {
