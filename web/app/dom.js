@@ -30,6 +30,29 @@ export function clear(el, ...children) {
 
 export const $ = (selector, root = document) => root.querySelector(selector);
 
+// Make `parent`'s children exactly `nodes`, touching only what differs: nodes already
+// in place stay put (keeping focus, selection, a hover or a tap in progress), new ones
+// are inserted, others removed. Cheap when nodes are reused between redraws.
+export function reconcile(parent, nodes) {
+  const keep = new Set(nodes);
+  let cursor = parent.firstChild;
+  for (const node of nodes) {
+    while (cursor && !keep.has(cursor)) {
+      const stale = cursor;
+      cursor = cursor.nextSibling;
+      stale.remove();
+    }
+    if (node === cursor) cursor = cursor.nextSibling;
+    else parent.insertBefore(node, cursor);
+  }
+  while (cursor) {
+    const stale = cursor;
+    cursor = cursor.nextSibling;
+    stale.remove();
+  }
+  return parent;
+}
+
 export function debounce(fn, ms) {
   let timer;
   return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };

@@ -1,15 +1,23 @@
 // The open channel: header, history (infinite scroll up, sticks to the bottom while
-// you are there, "jump to latest" otherwise), typing line and composer.
-import { $, clear, h } from '../dom.js';
+// you are there, "jump to latest" otherwise), typing line and composer (a read-only
+// banner instead in an archived channel).
+//
+// Long histories stay light: only the newest WINDOW messages are in the page at first;
+// scrolling up shows STEP more of those already loaded, then loads older pages; back at
+// the bottom the list shrinks to WINDOW again. Redraws reuse unchanged elements
+// (renderList's cache and `reconcile`), so a new message costs one element, not a list.
+import { $, clear, h, reconcile } from '../dom.js';
 import { store } from '../store.js';
 import { loadLatest, loadOlder, loadReceipts, markRead } from '../sync.js';
-import { renderList } from './messages.js';
+import { renderCache, renderList } from './messages.js';
 import { composer } from './composer.js';
 import { openThread } from './thread.js';
 import { inviteDialog, channelInfo } from './dialogs.js';
 
 const root = () => $('#channel');
-let view = null;   // {channelId, list, typingLine, composer, newAfterSeq, jump}
+let view = null;   // {channelId, list, typingLine, box, jump, newAfterSeq, shown, cache, heading, topic, foot}
+const WINDOW = 150;
+const STEP = 100;
 
 export function typingText(channelId, threadId = null) {
   const now = Date.now();
@@ -36,7 +44,9 @@ export async function showChannel(channelId) {
   const typingLine = h('div', { class: 'typing', 'aria-live': 'polite' });
   const box = composer({ channelId, label: `Message ${dm ? title : '#' + channel.name}` });
   const counts = store.unread.get(channelId);
-  view = { channelId, list, typingLine, box, jump,
+  view = { channelId, list, typingLine, box, jump, shown: WINDOW, cache: renderCache(),
+    heading: h('h1', {}, title), topic: h('span', { class: 'topic' }, channel.topic || ''),
+    foot: channel.archived_at ? archivedBanner(channel) : box.root,
     newAfterSeq: counts?.unread ? (counts.read_seq ?? channel.membership?.last_read_seq ?? 0) : null };
   clear(root(),
     h('header', { class: 'chan-head' },
@@ -44,7 +54,7 @@ export async function showChannel(channelId) {
       h('span', { class: 'topic' }, channel.topic || ''),
       dm ? null : h('button', { onclick: () => channelInfo(channel), 'aria-label': 'Channel members' }, 'Members'),
       dm ? null : h('button', { onclick: () => inviteDialog(channel) }, 'Invite')),
-    list, jump, typingLine, box.root);
+    list, jump, typingLine, view.foot);
   list.addEventListener('scroll', onScroll);
   document.title = `${dm ? title : '#' + channel.name} · Parley`;
   if (!store.messages.has(channelId)) {
@@ -56,6 +66,31 @@ export async function showChannel(channelId) {
   if (matchMedia('(min-width: 701px)').matches) box.box.focus();
 }
 
+// The open channel as the store has it now (a rename, a topic, an archive, from me or
+// from a `channel.updated`): the header, the page title, and in an archived channel a
+// read-only banner in place of the composer (which keeps its draft for an unarchive).
+export function renderChannelHead() {
+  const channel = view && store.channels.get(view.channelId);
+  if (!channel || channel.kind === 'dm' || channel.kind === 'group_dm') return;
+  view.heading.textContent = `# ${channel.name}`;
+  view.topic.textContent = channel.topic || '';
+  document.title = `#${channel.name} · Parley`;
+  view.box.box.setAttribute('aria-label', `Message #${channel.name}`);
+  view.box.box.placeholder = `Message #${channel.name}`;
+  if (Boolean(channel.archived_at) === (view.foot !== view.box.root)) return;
+  const foot = channel.archived_at ? archivedBanner(channel) : view.box.root;
+  view.foot.replaceWith(foot);
+  view.foot = foot;
+}
+
+function archivedBanner(channel) {
+  const error = h('span', { class: 'error', role: 'alert' });
+  return h('div', { class: 'archived-banner', role: 'status' },
+    h('span', {}, `#${channel.name} is archived: it can be read, nobody can post in it.`), error,
+    canManage(channel) ? h('button', { type: 'button', onclick: () => setArchived(channel, false)
+      .catch((err) => { error.textContent = err.message; }) }, 'Unarchive') : null);
+}
+
 function atBottom(list) { return list.scrollHeight - list.scrollTop - list.clientHeight < 40; }
 
 let loadingOlder = false;
@@ -63,11 +98,27 @@ async function onScroll() {
   if (!view) return;
   const { list, channelId } = view;
   view.jump.hidden = atBottom(list);
-  if (atBottom(list) && document.visibilityState === 'visible') markRead(channelId);
-  if (list.scrollTop < 150 && !loadingOlder && store.older.get(channelId)) {
-    loadingOlder = true;
-    try { await loadOlder(channelId); } finally { loadingOlder = false; }
+  if (atBottom(list)) {
+    if (document.visibilityState === 'visible') markRead(channelId);
+    if (view.shown > WINDOW) { view.shown = WINDOW; renderMessages(channelId, { toBottom: true }); }
   }
+  if (list.scrollTop < 150) await showOlder(channelId);
+}
+
+// STEP more of the loaded messages, or (all shown) the next older page from the server.
+async function showOlder(channelId) {
+  if (loadingOlder || !view || view.channelId !== channelId) return;
+  if (store.list(channelId).length > view.shown) {
+    view.shown += STEP;
+    renderMessages(channelId);
+    return;
+  }
+  if (!store.older.get(channelId)) return;
+  loadingOlder = true;
+  try {
+    const loaded = await loadOlder(channelId);
+    if (view?.channelId === channelId) { view.shown += loaded; renderMessages(channelId); }
+  } finally { loadingOlder = false; }
 }
 
 export function renderMessages(channelId, { toBottom = false } = {}) {
@@ -77,10 +128,15 @@ export function renderMessages(channelId, { toBottom = false } = {}) {
   const fromBottom = list.scrollHeight - list.scrollTop;
   const focused = document.activeElement && list.contains(document.activeElement) ? document.activeElement : null;
   const items = store.list(channelId);
-  clear(list, store.older.get(channelId) ? h('div', { class: 'day' }, 'Loading older messages…') : null,
-    items.length ? renderList(items, { newAfterSeq: view.newAfterSeq, onOpenThread: openThread, seenSeq: seenBy(channelId) })
-      : h('div', { class: 'empty' }, 'No messages yet. Say hello!'));
-  if (focused?.tagName === 'TEXTAREA') {
+  const shown = items.slice(-view.shown);
+  view.more ??= h('div', { class: 'day' }, 'Loading older messages…');
+  view.none ??= h('div', { class: 'empty' }, 'No messages yet. Say hello!');
+  reconcile(list, [
+    shown.length < items.length || store.older.get(channelId) ? view.more : null,
+    ...(items.length ? renderList(shown, { newAfterSeq: view.newAfterSeq, onOpenThread: openThread,
+      seenSeq: seenBy(channelId), cache: view.cache }) : [view.none]),
+  ].filter(Boolean));
+  if (focused?.tagName === 'TEXTAREA' && !focused.isConnected) {
     const again = list.querySelector('.edit-box textarea');
     again?.focus();
   }

@@ -10,24 +10,49 @@ import { fileUrls } from '../files.js';
 const GROUP_MS = 5 * 60 * 1000;
 export const editing = { id: null };
 
-export function renderList(list, { newAfterSeq = null, inThread = false, onOpenThread, seenSeq = null } = {}) {
+// `cache` (a Map kept by the view, see `renderCache`) lets a redraw reuse the element
+// of every message whose rendering would not change: nothing under the pointer or the
+// focus is replaced, images are not fetched again, and a redraw of a long list costs
+// one comparison per message instead of a rebuild.
+export function renderList(list, { newAfterSeq = null, inThread = false, onOpenThread, seenSeq = null, cache = null } = {}) {
   const nodes = [];
+  const fresh = new Map();
+  const reuse = (key, sig, build) => {
+    const hit = cache?.get(key);
+    const el = hit && hit.sig === sig ? hit.el : build();
+    fresh.set(key, { sig, el });
+    nodes.push(el);
+  };
   const lastMine = seenSeq ? list.filter((m) => m.seq && m.sender_id === store.me.user_id).at(-1) : null;
   let prev = null;
   let lineShown = false;
   for (const m of list) {
     const at = new Date(m.created_at);
     const newDay = !prev || new Date(prev.created_at).toDateString() !== at.toDateString();
-    if (newDay) nodes.push(h('div', { class: 'day', role: 'separator' }, dayLabel(at)));
+    if (newDay) {
+      const label = dayLabel(at);
+      reuse(`day:${at.toDateString()}`, label, () => h('div', { class: 'day', role: 'separator' }, label));
+    }
     const isNew = newAfterSeq !== null && !lineShown && m.seq > newAfterSeq && m.sender_id !== store.me.user_id;
-    if (isNew) { nodes.push(h('div', { class: 'new-line', role: 'separator' }, 'New messages')); lineShown = true; }
+    if (isNew) { reuse('new-line', '', () => h('div', { class: 'new-line', role: 'separator' }, 'New messages')); lineShown = true; }
     const first = newDay || isNew || !prev || prev.sender_id !== m.sender_id || at - new Date(prev.created_at) > GROUP_MS
       || Boolean(prev.deleted_at) !== Boolean(m.deleted_at);
-    nodes.push(renderMessage(m, { first, inThread, onOpenThread }));
-    if (m === lastMine && seenSeq >= m.seq) nodes.push(h('div', { class: 'seen note', role: 'status' }, 'Seen'));
+    reuse(m.id || `draft:${m.client_msg_id}`, looks(m, first, inThread),
+      () => renderMessage(m, { first, inThread, onOpenThread }));
+    if (m === lastMine && seenSeq >= m.seq) reuse('seen', m.id, () => h('div', { class: 'seen note', role: 'status' }, 'Seen'));
     prev = m;
   }
+  if (cache) { cache.clear(); for (const [key, value] of fresh) cache.set(key, value); }
   return nodes;
+}
+
+export const renderCache = () => new Map();
+
+// Everything a message's rendering depends on: the message, its place in a group, the
+// edit box, and the profiles of its author and of the people who reacted.
+function looks(m, first, inThread) {
+  const people = [m.sender_id, ...(m.reactions || []).flatMap((r) => r.user_ids)];
+  return JSON.stringify([m, first, inThread, editing.id === m.id, people.map((id) => store.users.get(id) ?? null)]);
 }
 
 function avatar(userId) {

@@ -1,15 +1,15 @@
 // A thread in the side panel (full screen on a phone): the first message, its
 // replies (live, from the channel's events) and a composer for replies.
 import { get, q } from '../api.js';
-import { $, clear, h } from '../dom.js';
+import { $, clear, h, reconcile } from '../dom.js';
 import { store } from '../store.js';
 import { loadUsers } from '../sync.js';
-import { renderList } from './messages.js';
+import { renderCache, renderList } from './messages.js';
 import { composer } from './composer.js';
 import { typingText } from './channel.js';
 import { closePanels } from './panels.js';
 
-let view = null;   // {channelId, parentId, list, typingLine}
+let view = null;   // {channelId, parentId, list, typingLine, cache}
 
 export async function openThread(parent) {
   closePanels();
@@ -17,7 +17,7 @@ export async function openThread(parent) {
   const list = h('div', { class: 'messages', role: 'log', 'aria-label': 'Thread replies', 'aria-live': 'off' });
   const typingLine = h('div', { class: 'typing', 'aria-live': 'polite' });
   const box = composer({ channelId: parent.channel_id, threadId: parent.id, label: 'Reply in thread' });
-  view = { channelId: parent.channel_id, parentId: parent.id, list, typingLine };
+  view = { channelId: parent.channel_id, parentId: parent.id, list, typingLine, cache: renderCache() };
   store.thread = { channel_id: parent.channel_id, id: parent.id };
   clear(panel,
     h('div', { class: 'panel-head' }, h('h2', {}, 'Thread'),
@@ -40,7 +40,7 @@ export async function reloadThread() {
 export function renderThread() {
   if (!view) return;
   const items = store.list(view.channelId, view.parentId);
-  clear(view.list, renderList(items, { inThread: true }));
+  reconcile(view.list, renderList(items, { inThread: true, cache: view.cache }));
   view.list.scrollTop = view.list.scrollHeight;
   view.typingLine.textContent = typingText(view.channelId, view.parentId);
 }

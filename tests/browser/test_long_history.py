@@ -1,0 +1,66 @@
+"""A channel with a long history: the page holds a bounded window of it, scrolling up
+walks back to the very first message, the way back down shrinks the window again, and
+a redraw keeps every message element that did not change."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.integration
+
+HISTORY = 200
+WINDOW = 150   # web/app/views/channel.js
+
+
+def test_scrolling_walks_the_whole_history_while_the_page_keeps_a_bounded_window(people):
+    ada = people("Ada").sign_up()
+    page = ada.page
+    page.get_by_role("button", name="Create a channel").click()
+    page.get_by_label("Channel name").fill(f"history-{ada.name[-6:]}")
+    page.get_by_role("button", name="Create", exact=True).click()
+    expect(page.locator("#channel h1")).to_be_visible()
+    channel_id = re.search(r"#/c/(\w+)", page.url).group(1)
+    page.evaluate("""async ([channelId, count]) => {
+      const { post } = await import('/app/api.js');
+      for (let i = 1; i <= count; i += 1) {
+        // a retry with the same client id is the same message (a gateway may restart)
+        for (let attempt = 1; ; attempt += 1) {
+          try {
+            await post(`/channels/${channelId}/messages`, { text: `m ${i}`, client_msg_id: `seed-${i}` });
+            break;
+          } catch (err) {
+            if (attempt === 5) throw err;
+            await new Promise((r) => setTimeout(r, 500 * attempt));
+          }
+        }
+      }
+    }""", [channel_id, HISTORY])
+    page.reload()
+    expect(ada.message(f"m {HISTORY}")).to_be_visible()
+    assert ada.messages().count() <= WINDOW
+
+    # scroll up until the first message is there (older pages load on the way)
+    first = ada.messages().locator(".body", has_text=re.compile(r"^m 1$"))
+    for _ in range(30):
+        if first.count():
+            break
+        page.locator("#channel .messages").evaluate("list => { list.scrollTop = 0; }")
+        page.wait_for_timeout(150)
+    expect(first).to_have_count(1)
+    assert ada.messages().count() == HISTORY
+    texts = ada.messages().locator(".body").all_inner_texts()
+    assert texts == [f"m {i}" for i in range(1, HISTORY + 1)]
+
+    # back at the bottom the window shrinks again
+    page.get_by_role("button", name="Jump to latest ↓").click()
+    expect(ada.messages()).to_have_count(WINDOW)
+    expect(ada.message(f"m {HISTORY}")).to_be_in_viewport()
+
+    # a new message adds one element and leaves the others in place
+    latest = ada.message(f"m {HISTORY}").element_handle()
+    ada.send("one more")
+    expect(ada.message("one more")).not_to_have_class(re.compile(r"\bpending\b"))
+    assert latest.evaluate("el => el.isConnected")
+    expect(ada.messages().last).to_contain_text("one more")
