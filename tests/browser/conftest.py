@@ -46,7 +46,8 @@ class Person:
         tag = uuid.uuid4().hex[:6]
         self.name = f"{name} {tag}"  # the directory finds people by name prefix
         self.email = f"{name.lower()}-{tag}@example.test"
-        self.context = browser.new_context(base_url=base_url, service_workers="block", **context)
+        # service workers blocked unless a test allows them (each would cache the shell)
+        self.context = browser.new_context(base_url=base_url, **{"service_workers": "block", **context})
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
