@@ -16,7 +16,7 @@ step() { printf 'bootstrap: %s\n' "$*"; }
 die() { printf 'bootstrap: %s\n' "$*" >&2; exit 1; }
 
 # ---- 1. Debian packages ---------------------------------------------------
-DEBS=(rabbitmq-server postgresql redis-server prometheus prometheus-alertmanager patch chromium fonts-noto-color-emoji)
+DEBS=(rabbitmq-server postgresql redis-server prometheus prometheus-alertmanager prometheus-node-exporter patch chromium fonts-noto-color-emoji)
 missing=()
 for pkg in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import pwd
+import re
 import shutil
 import subprocess
 import uuid
@@ -114,17 +115,16 @@ def prepare_all() -> None:
     (paths.log_dir() / "seaweedfs").mkdir(parents=True, exist_ok=True)
 
     # Prometheus: scrape every process of the stack.
-    scrape = [{"job_name": job, "static_configs": [{"targets": targets}]}
-              for job, targets in metrics_targets().items()]
-    prom = yaml.safe_load((paths.REPO / "ops" / "prometheus" / "prometheus.yml").read_text())
-    prom["scrape_configs"] = scrape
-    prom["rule_files"] = [str(paths.REPO / "ops" / "prometheus" / "rules" / "*.yml")]
     prom_path = paths.etc("prometheus") / "prometheus.yml"
-    rendered = yaml.safe_dump(prom, sort_keys=False)
+    rendered = yaml.safe_dump(prometheus_config(), sort_keys=False)
     changed = not prom_path.exists() or prom_path.read_text() != rendered
     _write(prom_path, rendered)
     if changed:
         _reload_prometheus()   # a new process to scrape (a service added to the catalog)
+
+    # Alertmanager: mail to the on-call addresses through the local mail sink.
+    _write(paths.etc("alertmanager") / "alertmanager.yml", alertmanager_config())
+    paths.data("alertmanager").mkdir(parents=True, exist_ok=True)
 
     # Traefik: static config; the dynamic file is the gateways' (gateway_tornado/discovery.py).
     dynamic = paths.var() / "traefik" / "dynamic"
@@ -133,6 +133,51 @@ def prepare_all() -> None:
             host=host, port=cfg["traefik.port"], metrics_port=cfg["traefik.metrics_port"],
             dynamic_dir=dynamic, log_dir=paths.log_dir())
 
+
+
+def prometheus_config() -> dict:
+    """ops/prometheus/prometheus.yml with the stack's scrape targets, rule files and
+    Alertmanager filled in."""
+    cfg = get_config()
+    host = cfg["stack.host"]
+    scrape = [{"job_name": job, "static_configs": [{"targets": targets}]}
+              for job, targets in metrics_targets().items()]
+    for job in scrape:
+        if job["job_name"] == "node":
+            # The disk alerts watch the filesystem that holds var/: label it volume="var".
+            job["metric_relabel_configs"] = [{
+                "source_labels": ["mountpoint"], "regex": re.escape(str(_mount_point(paths.var()))),
+                "target_label": "volume", "replacement": "var"}]
+    prom = yaml.safe_load((paths.REPO / "ops" / "prometheus" / "prometheus.yml").read_text())
+    prom["scrape_configs"] = scrape
+    prom["rule_files"] = [str(paths.REPO / "ops" / "prometheus" / "rules" / "*.yml")]
+    prom["alerting"] = {"alertmanagers": [
+        {"static_configs": [{"targets": [f"{host}:{cfg['alertmanager.port']}"]}]}]}
+    return prom
+
+
+def _mount_point(path: Path) -> Path:
+    path = path.resolve()
+    while not os.path.ismount(path):
+        path = path.parent
+    return path
+
+
+def alertmanager_config() -> str:
+    """ops/alertmanager/alertmanager.yml with the SMTP server and recipients of
+    config/parley.yaml (locally: the mail-sink program)."""
+    cfg = get_config()
+    values = {
+        "SMTP_SMARTHOST": f"{cfg['smtp.host']}:{cfg['smtp.port']}",
+        "SMTP_FROM": cfg["smtp.sender"],
+        "SMTP_USERNAME": cfg["smtp.username"] or "",
+        "SMTP_PASSWORD": cfg["smtp.password"] or "",
+        "SMTP_REQUIRE_TLS": "true" if cfg["smtp.starttls"] else "false",
+        "PAGE_TO": cfg["alertmanager.page_to"],
+        "TICKET_TO": cfg["alertmanager.ticket_to"],
+    }
+    return Template((paths.REPO / "ops" / "alertmanager" / "alertmanager.yml").read_text()
+                    ).substitute(values)
 
 
 def _kafka_cluster_id() -> str:

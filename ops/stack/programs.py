@@ -95,6 +95,21 @@ def infrastructure() -> list[Program]:
                                "--storage.tsdb.retention.time=7d"],
                 "infra", {"prometheus": cfg["prometheus.port"]},
                 health.http(f"http://{host}:{cfg['prometheus.port']}/-/ready")),
+        # Alerts from Prometheus, routed by severity (ops/alertmanager/alertmanager.yml);
+        # one node, so no cluster listener (its default port is Kafka's controller's).
+        Program("alertmanager", ["/usr/bin/prometheus-alertmanager",
+                                 f"--config.file={paths.etc('alertmanager') / 'alertmanager.yml'}",
+                                 f"--storage.path={paths.data('alertmanager')}",
+                                 f"--web.listen-address={host}:{cfg['alertmanager.port']}",
+                                 "--cluster.listen-address=", "--log.level=warn"],
+                "infra", {"alertmanager": cfg["alertmanager.port"]},
+                health.http(f"http://{host}:{cfg['alertmanager.port']}/-/ready")),
+        # Only the filesystem collector: free space of the disk under var/ (disk alerts).
+        Program("node-exporter", ["/usr/bin/prometheus-node-exporter",
+                                  "--collector.disable-defaults", "--collector.filesystem",
+                                  f"--web.listen-address={host}:{cfg['node_exporter.port']}"],
+                "infra", {"node-exporter": cfg["node_exporter.port"]},
+                health.http(f"http://{host}:{cfg['node_exporter.port']}/metrics")),
         Program("mail-sink", [str(paths.VENV_BIN / "python"), "-m", "ops.mailsink"],
                 "infra", {"smtp": cfg["smtp.port"]}, health.smtp(host, cfg["smtp.port"])),
         Program("traefik", [str(paths.VENV_BIN / "traefik"),
@@ -150,6 +165,8 @@ def metrics_targets() -> dict[str, list[str]]:
         "ferretdb": [f"{host}:{cfg['mongo.metrics_port']}"],
         "seaweedfs": [f"{host}:{cfg['s3.metrics_port']}"],
         "prometheus": [f"{host}:{cfg['prometheus.port']}"],
+        "alertmanager": [f"{host}:{cfg['alertmanager.port']}"],
+        "node": [f"{host}:{cfg['node_exporter.port']}"],
         "gateway": [f"{host}:{port}" for port in cfg["gateway.instances"]],
         "events": [f"{host}:{cfg['events.relay_metrics_port']}"] + [
             f"{host}:{cfg[f'events.{name}_consumer_metrics_port']}"
