@@ -64,14 +64,6 @@ export function renderSnippet(snippet) {
     part.startsWith('<mark>') ? h('mark', {}, unescape(part.slice(6, -7))) : unescape(part));
 }
 
-const EMOJI = { thumbsup: '👍', '+1': '👍', thumbsdown: '👎', heart: '❤️', joy: '😂', tada: '🎉', eyes: '👀',
-  white_check_mark: '✅', smile: '😄', fire: '🔥', rocket: '🚀', pray: '🙏', thinking_face: '🤔', clap: '👏',
-  raised_hands: '🙌', wave: '👋', ok_hand: '👌', sob: '😭', sweat_smile: '😅', hundred: '💯', bulb: '💡',
-  warning: '⚠️', x: '❌', coffee: '☕' };
-export const QUICK_REACTIONS = ['thumbsup', 'heart', 'joy', 'tada', 'eyes', 'white_check_mark', 'fire', 'rocket',
-  'clap', 'raised_hands', 'pray', 'thinking_face', 'hundred', 'bulb', 'thumbsdown', 'x'];
-export const emojiChar = (name) => EMOJI[name.replace(/:/g, '')] || name;
-
 export function dayLabel(date) {
   const today = new Date(); today.setHours(0, 0, 0, 0);
   const day = new Date(date); day.setHours(0, 0, 0, 0);

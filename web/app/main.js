@@ -5,16 +5,18 @@ import { get, session, whenSignedOut, post } from './api.js';
 import { $ } from './dom.js';
 import { store } from './store.js';
 import { Socket } from './socket.js';
-import { afterResume, catchUp, loadChannel, loadChannels, loadUnread, loadUsers, resumeChannels, resync } from './sync.js';
+import { afterResume, catchUp, loadChannel, loadChannels, loadUnread, loadUsers, refreshUsers, resumeChannels, resync } from './sync.js';
 import { delivered, presence, useSocket, viewing } from './actions.js';
 import { showAuth } from './views/auth.js';
 import { renderSidebar } from './views/sidebar.js';
-import { renderMessages, renderTyping, revealMessage, showChannel } from './views/channel.js';
+import { renderChannelHead, renderMessages, renderTyping, revealMessage, showChannel } from './views/channel.js';
 import { renderThread, reloadThread, threadChannel } from './views/thread.js';
 import { onEscape, openDrawer } from './views/panels.js';
 import { search } from './views/search.js';
 import { profileDialog } from './views/dialogs.js';
 import { forgetMembers } from './views/composer.js';
+import { putChannel } from './channels.js';
+import { watchStatusExpiry } from './status.js';
 
 const socket = new Socket();
 useSocket(socket);
@@ -90,17 +92,18 @@ const handlers = {
     store.emit('channels');
     if (store.active === d.channel_id) location.hash = '#/';
   },
-  'channel.updated'(d) {
-    const old = store.channels.get(d.channel_id);
-    if (old) store.channels.set(d.channel_id, { ...old, ...d.channel, membership: old.membership, member_ids: old.member_ids });
-    store.emit('channels');
-  },
+  'channel.updated': (d) => putChannel(d.channel),
   receipt(d) {
     if (!store.receipts.has(d.channel_id)) store.receipts.set(d.channel_id, new Map());
     store.receipts.get(d.channel_id).set(d.user_id, d.read_seq ?? 0);
     store.emit('messages', d.channel_id);
   },
-  'presence.changed'(d) { store.presence.set(d.user_id, d.status); store.emit('presence'); },
+  'presence.changed'(d) {
+    store.presence.set(d.user_id, d.status);
+    store.emit('presence');
+    // no event announces a profile edit: a presence change is when a status is read again
+    if (d.user_id !== store.me.user_id && store.users.has(d.user_id)) refreshUsers([d.user_id]).catch(() => {});
+  },
   typing(d) {
     if (!store.typing.has(d.channel_id)) store.typing.set(d.channel_id, new Map());
     const map = store.typing.get(d.channel_id);
@@ -133,6 +136,8 @@ store.on('messages', (channelId) => {
   });
 });
 for (const topic of ['channels', 'unread', 'presence']) store.on(topic, queueSidebar);
+store.on('channels', renderChannelHead);   // a rename, topic or archive of the open channel
+watchStatusExpiry();
 store.on('users', () => { queueSidebar(); if (store.active) store.emit('messages', store.active); });
 store.on('typing', () => { renderTyping(); renderThread(); });
 store.on('thread', () => reloadThread());

@@ -15,6 +15,13 @@ export async function loadUsers(ids) {
   if (missing.length) store.emit('users');
 }
 
+// Profiles fetched again (a status changed: no event announces a profile edit).
+export async function refreshUsers(ids) {
+  const fresh = await Promise.all([...new Set(ids)].map((id) => get(`/users/${id}`).catch(() => null)));
+  for (const user of fresh) if (user) store.users.set(user.user_id, user);
+  store.emit('users');
+}
+
 export async function loadPresence(ids) {
   const list = [...new Set(ids)].slice(0, 200);
   if (!list.length) return;

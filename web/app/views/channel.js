@@ -13,6 +13,7 @@ import { renderCache, renderList } from './messages.js';
 import { composer } from './composer.js';
 import { openThread } from './thread.js';
 import { inviteDialog, channelInfo } from './dialogs.js';
+import { canManage, setArchived } from '../channels.js';
 
 const root = () => $('#channel');
 let view = null;   // {channelId, list, typingLine, box, jump, newAfterSeq, shown, cache, heading, topic, foot}
@@ -50,9 +51,9 @@ export async function showChannel(channelId) {
     newAfterSeq: counts?.unread ? (counts.read_seq ?? channel.membership?.last_read_seq ?? 0) : null };
   clear(root(),
     h('header', { class: 'chan-head' },
-      h('h1', {}, title),
-      h('span', { class: 'topic' }, channel.topic || ''),
-      dm ? null : h('button', { onclick: () => channelInfo(channel), 'aria-label': 'Channel members' }, 'Members'),
+      view.heading, view.topic,
+      dm ? null : h('button', { onclick: () => channelInfo(store.channels.get(channelId) || channel),
+        'aria-label': 'Channel members' }, 'Members'),
       dm ? null : h('button', { onclick: () => inviteDialog(channel) }, 'Invite')),
     list, jump, typingLine, view.foot);
   list.addEventListener('scroll', onScroll);

@@ -1,6 +1,6 @@
 // The message box: Enter sends, Shift+Enter is a new line, ↑ in an empty box edits
 // your last message, @ suggests channel members, files come by button, drag and drop
-// or paste, each with its upload progress.
+// or paste, each with its upload progress; emoji from the picker go in at the caret.
 import { get } from '../api.js';
 import { h } from '../dom.js';
 import { store } from '../store.js';
@@ -8,6 +8,7 @@ import { loadUsers } from '../sync.js';
 import { sendMessage, typing, upload } from '../actions.js';
 import { sizeLabel } from '../format.js';
 import { startEdit } from './messages.js';
+import { openEmojiPicker } from './emoji-picker.js';
 
 const members = new Map();   // channel id -> promise of user ids
 const drafts = new Map();    // channel or thread id -> unsent text, kept while switching
@@ -36,6 +37,8 @@ export function composer({ channelId, threadId = null, label }) {
     h('div', { class: 'bar' },
       h('button', { class: 'icon', type: 'button', 'aria-label': 'Attach a file', title: 'Attach a file',
         onclick: () => fileInput.click() }, '+'),
+      h('button', { class: 'icon', type: 'button', 'aria-label': 'Insert emoji', title: 'Insert emoji', 'aria-haspopup': 'dialog',
+        onclick: (e) => openEmojiPicker(e.currentTarget, { label: 'Insert emoji', onPick: insertEmoji }) }, '☺'),
       fileInput, h('span', { class: 'spacer' }),
       h('span', { class: 'note hint' }, 'Enter to send · Shift+Enter for a new line'),
       h('button', { class: 'primary', type: 'button', 'aria-label': 'Send', onclick: () => submit() }, 'Send')));
@@ -66,6 +69,15 @@ export function composer({ channelId, threadId = null, label }) {
     for (const [name, id] of mentioned) text = text.split(name).join(`<@${id}>`);
     sendMessage(channelId, text, files, threadId);
     box.value = ''; drafts.delete(draftKey); mentioned.clear(); uploads.length = 0; tray.replaceChildren(); grow(); hideSuggestions();
+  }
+
+  // At the caret, as the character itself: message text has no emoji short names.
+  function insertEmoji({ char }) {
+    const { selectionStart: from, selectionEnd: to } = box;
+    box.value = box.value.slice(0, from) + char + box.value.slice(to);
+    box.focus();
+    box.selectionStart = box.selectionEnd = from + char.length;
+    drafts.set(draftKey, box.value); grow();
   }
 
   function hideSuggestions() { list.hidden = true; choices = []; }

@@ -2,7 +2,10 @@
 // grouped, the "new messages" line, and each message's states (sending, failed,
 // edited, deleted, pinned), attachments, reactions, thread link and actions.
 import { h } from '../dom.js';
-import { dayLabel, emojiChar, QUICK_REACTIONS, renderText, sizeLabel, timeLabel } from '../format.js';
+import { dayLabel, renderText, sizeLabel, timeLabel } from '../format.js';
+import { emojiChar } from '../emoji.js';
+import { statusBadge } from '../status.js';
+import { openEmojiPicker } from './emoji-picker.js';
 import { store } from '../store.js';
 import { deleteMessage, editMessage, togglePin, toggleReaction } from '../actions.js';
 import { fileUrls } from '../files.js';
@@ -75,7 +78,7 @@ export function renderMessage(m, { first, inThread, onOpenThread }) {
   },
   avatar(m.sender_id),
   h('div', { class: 'meta' },
-    h('span', { class: 'author' }, store.name(m.sender_id)),
+    h('span', { class: 'author' }, store.name(m.sender_id)), statusBadge(m.sender_id),
     h('time', { datetime: m.created_at, title: at.toLocaleString() }, timeLabel(at)),
     m.pinned ? h('span', { class: 'note' }, 'pinned') : null),
   body(m));
@@ -148,23 +151,9 @@ function reactions(m) {
 
 function actions(m, mine, inThread, onOpenThread) {
   const bar = h('div', { class: 'actions', role: 'toolbar', 'aria-label': 'Message actions' });
-  const picker = () => {
-    const existing = bar.parentElement.querySelector('.picker');
-    if (existing) return existing.remove();
-    const close = () => pick.remove();
-    const pick = h('div', { class: 'picker', role: 'menu', 'aria-label': 'Add reaction',
-      onkeydown: (e) => { if (e.key === 'Escape') { e.stopPropagation(); close(); } } },
-    QUICK_REACTIONS.map((name) => h('button', { role: 'menuitem', 'aria-label': name, title: `:${name}:`,
-      onclick: () => { close(); toggleReaction(m, name); } }, emojiChar(name))),
-    h('input', { type: 'text', class: 'other-emoji', placeholder: 'other: tada or 🎈', 'aria-label': 'Other emoji, by name or character',
-      onkeydown: (e) => {
-        const value = e.target.value.trim().replace(/^:|:$/g, '');
-        if (e.key === 'Enter' && value) { e.preventDefault(); close(); toggleReaction(m, value).catch((err) => alert(err.message)); }
-      } }));
-    bar.parentElement.append(pick);
-    pick.querySelector('button').focus();
-  };
-  bar.append(h('button', { 'aria-label': 'Add reaction', title: 'Add reaction', onclick: picker }, '☺'));
+  bar.append(h('button', { 'aria-label': 'Add reaction', title: 'Add reaction', 'aria-haspopup': 'dialog',
+    onclick: (e) => openEmojiPicker(e.currentTarget, { label: 'Add reaction',
+      onPick: (emoji) => toggleReaction(m, emoji.name).catch((err) => alert(err.message)) }) }, '☺'));
   if (!inThread && !m.thread_parent_id) {
     bar.append(h('button', { 'aria-label': 'Reply in thread', title: 'Reply in thread', onclick: () => onOpenThread?.(m) }, '↩'));
   }

@@ -1,8 +1,10 @@
-// Channels and conversations: unread in bold, mention badges, presence dots in DMs,
-// muted channels dimmed; + buttons to create a channel, browse, or start a DM.
+// Channels and conversations: unread in bold, mention badges, presence dots and the
+// other person's status emoji in DMs, muted channels dimmed; + buttons to create a
+// channel, browse, or start a DM.
 import { $, clear, h } from '../dom.js';
 import { store } from '../store.js';
 import { browseDialog, createChannelDialog, dmDialog } from './dialogs.js';
+import { statusBadge } from '../status.js';
 
 export function renderSidebar() {
   const all = [...store.channels.values()].filter((c) => !c.archived_at);
@@ -26,10 +28,12 @@ function item(channel) {
   const title = store.channelTitle(channel);
   let marker = h('span', { 'aria-hidden': 'true' }, channel.is_private ? '◆' : '#');
   let status = '';
+  let badge = null;
   if (dm) {
     const other = (channel.member_ids || []).find((id) => id !== store.me.user_id) || store.me.user_id;
     status = store.presence.get(other) || 'offline';
     marker = h('span', { class: `dot ${status}`, title: status });
+    if (channel.kind === 'dm') badge = statusBadge(other);
   }
   const label = [title, dm ? status : null, counts.unread ? `${counts.unread} unread` : null,
     counts.mentions ? `${counts.mentions} mentions` : null].filter(Boolean).join(', ');
@@ -37,7 +41,7 @@ function item(channel) {
     href: `#/c/${channel.id}`, role: 'link', 'aria-label': label, dataset: { channel: channel.id },
     class: ['side-item', counts.unread && 'unread', muted && 'muted'].filter(Boolean).join(' '),
     'aria-current': store.active === channel.id ? 'page' : null,
-  }, marker, h('span', { class: 'label' }, title),
+  }, marker, h('span', { class: 'label' }, title), badge,
   counts.mentions ? h('span', { class: 'badge', 'aria-hidden': 'true' }, String(counts.mentions))
     : counts.unread && dm ? h('span', { class: 'badge', 'aria-hidden': 'true' }, String(counts.unread)) : null));
 }
