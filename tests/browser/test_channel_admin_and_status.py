@@ -99,6 +99,8 @@ def test_the_channel_manager_sets_topic_renames_removes_and_archives(room):
     expect(bob.page.locator(f'#sidebar [data-channel="{channel_id}"]')).to_have_count(0)
     expect(bob.page.locator("#channel h2")).to_have_text("Welcome to Parley")
 
+    ada.send("wrapping up")
+    last = acknowledged(ada, "wrapping up")
     dialog = channel_dialog(ada)
     dialog.get_by_role("button", name="Archive channel").click()
     expect(dialog).to_be_hidden()
@@ -106,6 +108,11 @@ def test_the_channel_manager_sets_topic_renames_removes_and_archives(room):
     expect(banner).to_contain_text("archived")
     expect(ada.page.locator("#channel .composer")).to_have_count(0)
     shot(ada.page, "channel-archived")
+    last.hover()   # nor in its threads
+    last.get_by_role("button", name="Reply in thread").click()
+    expect(ada.page.locator("#thread .archived-banner")).to_be_visible()
+    expect(ada.page.locator("#thread textarea")).to_have_count(0)
+    ada.page.keyboard.press("Escape")
     dialog = channel_dialog(ada)   # read-only: nothing to save, nobody to remove
     expect(dialog.get_by_role("textbox", name="Topic")).to_be_disabled()
     expect(dialog.get_by_role("button", name="Save")).to_have_count(0)

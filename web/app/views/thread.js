@@ -1,5 +1,6 @@
 // A thread in the side panel (full screen on a phone): the first message, its
-// replies (live, from the channel's events) and a composer for replies.
+// replies (live, from the channel's events) and a composer for replies (none in an
+// archived channel).
 import { get, q } from '../api.js';
 import { $, clear, h, reconcile } from '../dom.js';
 import { store } from '../store.js';
@@ -22,7 +23,8 @@ export async function openThread(parent) {
   clear(panel,
     h('div', { class: 'panel-head' }, h('h2', {}, 'Thread'),
       h('button', { 'aria-label': 'Close thread', onclick: closePanels }, '✕')),
-    list, typingLine, box.root);
+    list, typingLine, store.channels.get(parent.channel_id)?.archived_at
+      ? h('div', { class: 'archived-banner', role: 'status' }, 'The channel is archived: nobody can reply.') : box.root);
   panel.hidden = false;
   renderThread();
   box.box.focus();
