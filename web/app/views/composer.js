@@ -121,7 +121,7 @@ export function composer({ channelId, threadId = null, label }) {
       if (e.key === 'Escape') { e.stopPropagation(); hideSuggestions(); return; }
     }
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); return; }
-    if (e.key === 'ArrowUp' && !box.value) {
+    if (e.key === 'ArrowUp' && !box.value && !e.altKey && !e.ctrlKey && !e.metaKey && !e.shiftKey) {
       const last = store.list(channelId, threadId).reverse()
         .find((m) => m.id && m.sender_id === store.me.user_id && !m.deleted_at && m.id !== threadId);
       if (last) { e.preventDefault(); startEdit(last); }
