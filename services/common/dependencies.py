@@ -21,16 +21,20 @@ from prometheus_client import make_wsgi_app
 from .config import get_config
 from .errors import ParleyError, RpcTimeout
 from .events import REALTIME_EXCHANGE, Event
-from .metrics import RPC_CALLS, RPC_DURATION
+from .metrics import (RPC_CALLS, RPC_CLIENT_CALLS, RPC_CLIENT_DURATION, RPC_DURATION,
+                      RPC_ERRORS, RPC_IN_FLIGHT, error_label, outcome_label)
+from .store_metrics import time_postgres
 from .stores import mongo_database, redis_client, s3_client
 
 log = structlog.get_logger(__name__)
 
 
 class Instrumentation(DependencyProvider):
-    """Serves /metrics and /health, times every entrypoint and binds the request id."""
+    """Serves /metrics and /health, times every entrypoint, counts its failures and
+    the workers in flight, binds the request id, and times PostgreSQL statements."""
 
     def setup(self):
+        time_postgres()   # the engines nameko-sqlalchemy makes are timed like every store
         self.port = int(self.container.config.get("PARLEY_METRICS_PORT") or 0)
         self.host = self.container.config.get("PARLEY_METRICS_HOST", "127.0.0.1")
         self._started = {}
@@ -60,22 +64,24 @@ class Instrumentation(DependencyProvider):
             request_id=worker_ctx.data.get("request_id"),
             rpc=f"{worker_ctx.service_name}.{worker_ctx.entrypoint.method_name}")
         self._started[worker_ctx] = time.perf_counter()
+        RPC_IN_FLIGHT.labels(worker_ctx.service_name).inc()
 
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         started = self._started.pop(worker_ctx, None)
         method = worker_ctx.entrypoint.method_name
         service = worker_ctx.service_name
-        if exc_info is None:
-            outcome = "ok"
-        elif isinstance(exc_info[1], ParleyError):
-            outcome = exc_info[1].code
-        else:
-            outcome = "error"
+        error = None if exc_info is None else exc_info[1]
+        if error is not None and not isinstance(error, ParleyError):
             log.error("rpc_failed", exc_info=exc_info)
-        RPC_CALLS.labels(service, method, outcome).inc()
+        RPC_CALLS.labels(service, method, outcome_label(error)).inc()
+        if error is not None:
+            RPC_ERRORS.labels(service, method, error_label(error)).inc()
         if started is not None:
             RPC_DURATION.labels(service, method).observe(time.perf_counter() - started)
         structlog.contextvars.unbind_contextvars("request_id", "rpc")
+
+    def worker_teardown(self, worker_ctx):
+        RPC_IN_FLIGHT.labels(worker_ctx.service_name).dec()
 
 
 class RequestId(ContextDataProvider):
@@ -112,11 +118,21 @@ class _TimedServiceProxy:
                              **self._options)
 
         def call(*args, **kwargs):
-            reply = method.call_async(*args, **kwargs)
-            with eventlet.Timeout(self._timeout, False):
-                return reply.result()
-            raise RpcTimeout(f"{service_name}.{method_name} did not answer "
-                             f"within {self._timeout:g}s")
+            started, error = time.perf_counter(), None
+            try:
+                reply = method.call_async(*args, **kwargs)
+                with eventlet.Timeout(self._timeout, False):
+                    return reply.result()
+                error = RpcTimeout(f"{service_name}.{method_name} did not answer "
+                                   f"within {self._timeout:g}s")
+                raise error
+            except Exception as exc:
+                error = exc
+                raise
+            finally:
+                RPC_CLIENT_CALLS.labels(service_name, method_name, outcome_label(error)).inc()
+                RPC_CLIENT_DURATION.labels(service_name, method_name).observe(
+                    time.perf_counter() - started)
 
         return call
 

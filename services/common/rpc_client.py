@@ -24,7 +24,7 @@ import aio_pika
 from aio_pika.exceptions import DeliveryError
 
 from .errors import RpcTimeout, ServiceUnavailable, from_remote
-from .metrics import RPC_CLIENT_CALLS, RPC_CLIENT_DURATION
+from .metrics import RPC_CLIENT_CALLS, RPC_CLIENT_DURATION, outcome_label
 
 RPC_EXCHANGE = "nameko-rpc"
 
@@ -86,7 +86,7 @@ class AsyncRpcClient:
         future = asyncio.get_running_loop().create_future()
         self._pending[correlation_id] = future
         started = time.perf_counter()
-        outcome = "ok"
+        error: BaseException | None = None
         try:
             try:
                 await self._exchange.publish(message, routing_key=f"{service}.{method}",
@@ -100,10 +100,10 @@ class AsyncRpcClient:
             if reply.get("error"):
                 raise from_remote(reply["error"])
             return reply.get("result")
-        except Exception as exc:
-            outcome = getattr(exc, "code", type(exc).__name__)
+        except BaseException as exc:   # a timeout counts as such: RpcTimeout's code
+            error = exc
             raise
         finally:
             self._pending.pop(correlation_id, None)
-            RPC_CLIENT_CALLS.labels(service, method, outcome).inc()
+            RPC_CLIENT_CALLS.labels(service, method, outcome_label(error)).inc()
             RPC_CLIENT_DURATION.labels(service, method).observe(time.perf_counter() - started)

@@ -1,41 +1,45 @@
 """Clients for the stores, built from config: one place for every process.
 
 Free of eventlet and Nameko so that asyncio processes (relay, consumers,
-gateway) can use it too; Nameko services wrap these in dependencies.py.
+gateway) can use it too; Nameko services wrap these in dependencies.py. Every
+client built here is timed (store_metrics.py), so every store operation of every
+process counts in ``parley_store_operation_duration_seconds``.
 """
 from __future__ import annotations
 
 import boto3
 import pymongo
-import redis
 from botocore.config import Config as BotoConfig
 
 from .config import get_config
+from .store_metrics import MongoTimer, TimedAsyncRedis, TimedRedis, time_s3
 
 
 def mongo_database():
     cfg = get_config()
-    client = pymongo.MongoClient(cfg["mongo.uri"], serverSelectionTimeoutMS=5000, tz_aware=True)
+    client = pymongo.MongoClient(cfg["mongo.uri"], serverSelectionTimeoutMS=5000, tz_aware=True,
+                                 event_listeners=[MongoTimer()])
     return client[cfg["mongo.database"]]
 
 
 def redis_client():
-    return redis.Redis.from_url(get_config()["redis.url"], decode_responses=True,
-                                socket_timeout=5)
+    return TimedRedis.from_url(get_config()["redis.url"], decode_responses=True,
+                               socket_timeout=5)
 
 
 def async_redis_client():
     """redis.asyncio, for the asyncio processes (the gateway's session checks)."""
-    import redis.asyncio
-    return redis.asyncio.Redis.from_url(get_config()["redis.url"], decode_responses=True,
-                                        socket_timeout=5)
+    return TimedAsyncRedis.from_url(get_config()["redis.url"], decode_responses=True,
+                                    socket_timeout=5)
 
 
 def s3_client(endpoint: str | None = None):
     cfg = get_config()
     access_key, secret_key = cfg.s3_credentials()
-    return boto3.client(
+    client = boto3.client(
         "s3", endpoint_url=endpoint or cfg["s3.endpoint"], region_name=cfg["s3.region"],
         aws_access_key_id=access_key, aws_secret_access_key=secret_key,
         config=BotoConfig(signature_version="s3v4", s3={"addressing_style": "path"},
                           retries={"max_attempts": 3}))
+    time_s3(client)
+    return client
