@@ -363,3 +363,38 @@ def test_dashboard_panels_do_not_overlap(dashboard):
                 for y in range(pos["y"], pos["y"] + pos["h"])}
         assert not cells & area, panel["title"]
         cells |= area
+
+
+# ---------------------------------------------------------------------------
+# Alerts: the local stack's rules, Alertmanager
+# ---------------------------------------------------------------------------
+def test_prometheus_loads_the_rules_and_sends_alerts_to_alertmanager(model, tmp_path):
+    prometheus = model["services"]["prometheus"]
+    rules = [v for v in prometheus["volumes"] if v["type"] == "bind"
+             and Path(v["source"]) == REPO / "ops" / "prometheus" / "rules"]
+    assert rules and rules[0]["read_only"]
+    config = yaml.safe_load(PROMETHEUS_CONFIG.read_text())
+    assert config["rule_files"] == [f"{rules[0]['target']}/*.yml"]
+    [target] = config["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"]
+    assert target.split(":")[0] in model["services"]
+    # promtool checks the config with the rules where the mount puts them.
+    config["rule_files"] = [str(REPO / "ops" / "prometheus" / "rules" / "*.yml")]
+    path = tmp_path / "prometheus.yml"
+    path.write_text(yaml.safe_dump(config))
+    result = subprocess.run(["promtool", "check", "config", str(path)], capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_alertmanager_renders_the_local_stacks_config(model):
+    alertmanager = model["services"]["alertmanager"]
+    mounts = {Path(v["source"]): v["target"] for v in alertmanager["volumes"] if v["type"] == "bind"}
+    template = mounts[REPO / "ops" / "alertmanager" / "alertmanager.yml"]
+    entrypoint = mounts[REPO / "ops" / "compose" / "alertmanager" / "entrypoint.sh"]
+    assert alertmanager["entrypoint"] == ["/bin/sh", entrypoint]
+    assert "--config.file=/tmp/alertmanager.yml" in alertmanager["command"]
+    assert template == "/etc/alertmanager/parley.yml.in"
+    env = alertmanager["environment"]
+    assert env["SMTP_HOST"] == dummy_value("SMTP_HOST")
+    assert env["ALERT_PAGE_TO"] == dummy_value("ALERT_PAGE_TO")
+    assert alertmanager["healthcheck"]["test"]
