@@ -138,6 +138,7 @@ def test_a_status_with_emoji_and_expiry_shows_beside_the_name(room):
     shot(page, "status")
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#dialog")).to_be_hidden()
+    expect(page.locator("#me .status-emoji")).to_have_text("🌴")   # in the top bar at once
     expires = datetime.fromisoformat(page.evaluate("window.parley.store.me.status.expires_at"))
     assert timedelta(minutes=59) < expires - datetime.now(timezone.utc) <= timedelta(minutes=60)
 

@@ -2,7 +2,7 @@
 // events into the store, store changes into views, the connection banner, idle
 // presence, keyboard shortcuts, notifications and the service worker.
 import { get, session, whenSignedOut, post } from './api.js';
-import { $ } from './dom.js';
+import { $, clear } from './dom.js';
 import { store } from './store.js';
 import { Socket } from './socket.js';
 import { afterResume, catchUp, loadChannel, loadChannels, loadUnread, loadUsers, refreshUsers, resumeChannels, resync } from './sync.js';
@@ -16,7 +16,7 @@ import { search } from './views/search.js';
 import { profileDialog } from './views/dialogs.js';
 import { forgetMembers } from './views/composer.js';
 import { putChannel } from './channels.js';
-import { watchStatusExpiry } from './status.js';
+import { statusBadge, watchStatusExpiry } from './status.js';
 
 const socket = new Socket();
 useSocket(socket);
@@ -138,6 +138,8 @@ store.on('messages', (channelId) => {
 for (const topic of ['channels', 'unread', 'presence']) store.on(topic, queueSidebar);
 store.on('channels', renderChannelHead);   // a rename, topic or archive of the open channel
 watchStatusExpiry();
+// the top bar's button: my name and status, also after an edit or the status's expiry
+store.on('users', () => store.me && clear($('#me'), store.me.display_name, statusBadge(store.me.user_id)));
 store.on('users', () => { queueSidebar(); if (store.active) store.emit('messages', store.active); });
 store.on('typing', () => { renderTyping(); renderThread(); });
 store.on('thread', () => reloadThread());
@@ -205,7 +207,7 @@ async function start() {
   store.users.set(store.me.user_id, store.me);
   await Promise.all([loadChannels(), loadUnread()]);
   $('#app').hidden = false;
-  $('#me').textContent = store.me.display_name;
+  store.emit('users');   // draws #me
   $('#me').onclick = () => profileDialog(signOut);
   $('#menu').onclick = () => openDrawer(!$('#sidebar').classList.contains('open'));
   $('#scrim').onclick = () => openDrawer(false);
