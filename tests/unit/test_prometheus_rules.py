@@ -136,3 +136,14 @@ def test_alertmanager_config_as_compose_renders_it(tmp_path):
                              env={**env, "SMTP_PASSWORD": 'pa"ss'}, capture_output=True,
                              text=True, timeout=60, check=False)
     assert refused.returncode == 64
+
+
+@pytest.mark.parametrize("severity, receiver", [("page", "oncall-page"), ("ticket", "oncall-ticket"),
+                                                ("none", "oncall-ticket")])
+def test_alertmanager_routes_by_severity(tmp_path, severity, receiver):
+    path = tmp_path / "alertmanager.yml"
+    path.write_text(configs.alertmanager_config())
+    result = run(tool("amtool"), "config", "routes", "test", f"--config.file={path}",
+                 "alertname=ParleyInstanceDown", f"severity={severity}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.split() == [receiver]
