@@ -15,6 +15,7 @@ from . import body_limit, discovery
 from .app import make_app
 from .context import Gateway
 from .hub import Hub
+from .websocket import CLOSE_GOING_AWAY
 from .ratelimit import RateLimiter
 from .sessions import SessionCheck
 
@@ -57,7 +58,7 @@ async def close_sockets(gateway: Gateway, grace: float = 5.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + grace
     for socket in list(gateway.sockets):
-        socket.close(1001, "gateway restarting: reconnect")
+        socket.close(CLOSE_GOING_AWAY, "gateway restarting: reconnect")
     while gateway.sockets and loop.time() < deadline:  # each leaves in on_close
         await asyncio.sleep(0.05)
     if gateway.cleanups:

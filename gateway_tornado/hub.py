@@ -4,11 +4,14 @@ One exclusive RabbitMQ queue per gateway, bound to the ``parley.realtime`` topic
 exchange only for the routing keys (``channel.<id>``, ``user.<id>``) that some
 local socket listens to, so each event reaches only gateways with interested
 sockets. Bindings are reference-counted: the last socket to leave unbinds.
+Each event is stamped with when it arrived (``RECEIVED_AT``, never sent on), so
+that a socket can measure its fan-out delay (``parley_ws_fanout_delay_seconds``).
 """
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections import defaultdict
 from typing import Protocol
@@ -19,6 +22,7 @@ from services.common.events import REALTIME_EXCHANGE
 from services.common.logging import get_logger
 
 log = get_logger(__name__)
+RECEIVED_AT = "_received_at"   # time.perf_counter() when the bus delivered the event
 
 
 class Listener(Protocol):
@@ -72,5 +76,7 @@ class Hub:
         except ValueError:
             log.error("realtime_event_not_json", routing_key=message.routing_key)
             return
+        if isinstance(event, dict):
+            event[RECEIVED_AT] = time.perf_counter()
         for listener in list(self._listeners.get(message.routing_key or "", ())):
             listener.deliver(message.routing_key, event)

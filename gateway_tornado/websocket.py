@@ -18,14 +18,16 @@ import tornado.websocket
 from services.common.errors import Forbidden, InvalidInput, ParleyError, Unauthenticated
 from services.common.events import channel_key, user_key
 from services.common.logging import bind_request_id, get_logger
-from services.common.metrics import (RATE_LIMIT_REJECTIONS, WS_CONNECTIONS, WS_FRAMES,
-                                     WS_LIMIT_CLOSES, WS_RESUME_REPLAYED, WS_RESUMES)
+from services.common.metrics import (RATE_LIMIT_REJECTIONS, WS_CONNECTIONS, WS_DISCONNECTS,
+                                     WS_FANOUT_DELAY, WS_FRAMES, WS_LIMIT_CLOSES,
+                                     WS_RESUME_REPLAYED, WS_RESUMES, WS_SEND_ACK)
 from services.common.revocation import SESSION_REVOKED
 
 from .activity import note_activity
 from .context import Gateway
-from .ws_limits import CLOSE_POLICY_VIOLATION, FrameLimit
-from .ws_protocol import strict_text
+from .hub import RECEIVED_AT
+from .ws_limits import CLOSE_POLICY_VIOLATION, CLOSE_TOO_BIG, FrameLimit
+from .ws_protocol import CLOSE_INVALID_PAYLOAD, ended_by, strict_text
 from .ws_resume import PAGE, HeldEvents, resume_request
 
 log = get_logger(__name__)
@@ -44,6 +46,16 @@ RESUME_WAIT = 10.0          # seconds ?resume=1 holds events if no resume frame 
 CLOSE_UNAUTHENTICATED = 4001
 CLOSE_TRY_AGAIN_LATER = 1013   # sessions could not be checked (Redis unavailable)
 CLOSE_TOO_SLOW = 4008
+CLOSE_GOING_AWAY = 1001        # the gateway is stopping (__main__.close_sockets)
+
+# parley_ws_disconnects_total's reason for each close the gateway starts on an open
+# socket (ws_protocol.ended_by adds client_closed, connection_lost, ping_timeout;
+# a socket refused while opening counts as refused)
+DISCONNECT_REASONS = {
+    CLOSE_UNAUTHENTICATED: "auth_expired", CLOSE_TOO_SLOW: "backpressure",
+    CLOSE_POLICY_VIOLATION: "rate_limited", CLOSE_TOO_BIG: "frame_too_big",
+    CLOSE_INVALID_PAYLOAD: "invalid_payload", CLOSE_GOING_AWAY: "server_shutdown",
+}
 
 
 class SocketHandler(tornado.websocket.WebSocketHandler):
@@ -71,6 +83,7 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         self._recent: OrderedDict[str, None] = OrderedDict()
         self._typed: dict[tuple[str, str | None], float] = {}
         self._state = "active"   # this device: active or idle (the client says)
+        self._protocol = None     # kept past the close, to tell why the socket ended
 
     def check_origin(self, origin: str) -> bool:
         return True  # authentication is by token, not by cookie
@@ -80,7 +93,8 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         return int(self.gateway.cfg["gateway.max_frame_bytes"])  # larger: closed with 1009
 
     def get_websocket_protocol(self):
-        return strict_text(super().get_websocket_protocol())  # bad UTF-8 closes with 1007
+        self._protocol = strict_text(super().get_websocket_protocol())  # bad UTF-8: 1007
+        return self._protocol
 
     async def open(self) -> None:
         bind_request_id(self.session_id)
@@ -113,6 +127,7 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
             self.deliver(key, event)
 
     async def on_message(self, raw: str | bytes) -> None:
+        received = time.perf_counter()
         if not self._within_budget():
             return
         if not await self._session_is_live():
@@ -141,9 +156,12 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         if reply is not None:
             if "req_id" in frame:
                 reply["req_id"] = frame["req_id"]
-            self._send(reply)
+            if self._send(reply) is not None and kind == "send" and reply["type"] == "ack":
+                WS_SEND_ACK.observe(time.perf_counter() - received)
 
     def on_close(self) -> None:
+        WS_DISCONNECTS.labels("refused" if self.user_id is None
+                              else ended_by(self._protocol, DISCONNECT_REASONS)).inc()
         if self.user_id is None:
             return
         WS_CONNECTIONS.dec()
@@ -349,7 +367,9 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
 
     def _forward(self, routing_key: str, event: dict[str, Any]) -> None:
         data = event.get("data") or {}
-        self._send({"type": event.get("type"), "data": data})
+        written = self._send({"type": event.get("type"), "data": data})
+        if written is not None and RECEIVED_AT in event:   # held for a resume: held time too
+            WS_FANOUT_DELAY.observe(time.perf_counter() - event[RECEIVED_AT])
         if data.get("user_id") == self.user_id and "channel_id" in data:
             # joined: hear the channel from now on; left or removed: stop hearing it
             if event.get("type") == "member.joined":

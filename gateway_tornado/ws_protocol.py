@@ -10,6 +10,12 @@ connection with the rest of the frame unread, so the kernel answers with a reset
 and a proxy in between (Traefik) may drop the close frame it had not passed on yet:
 the client sees 1006. Here the rest of what the client sends is read and thrown
 away (for at most DRAIN_FOR seconds) until it closes, so the 1009 gets through.
+
+Every way a socket ends passes through ``close`` (the gateway's own closes,
+Tornado's ping timeout and size limit, the echo of a client's close) or through
+``_abort`` (the connection dropped): the first close is remembered in ``ended``, from
+which :func:`ended_by` names the disconnect reason that
+``parley_ws_disconnects_total`` counts.
 """
 from __future__ import annotations
 
@@ -22,12 +28,18 @@ CLOSE_INVALID_PAYLOAD = 1007
 CLOSE_TOO_BIG = 1009
 DRAIN_FOR = 5.0   # seconds; Tornado too gives a closing client 5 s
 TEXT = 0x1
+PING_TIMED_OUT = "ping timed out"   # the reason Tornado closes with when no pong came
 
 
 class StrictTextProtocol(WebSocketProtocol13):
     _drain: asyncio.Future | None = None   # reading what follows a frame too big
+    # who closed first ("server" or "client"), with which code and reason; None: nobody
+    # did, the connection dropped
+    ended: tuple[str, int | None, str | None] | None = None
 
     def close(self, code: int | None = None, reason: str | None = None) -> None:
+        if self.ended is None and not self.server_terminated:
+            self.ended = ("client" if self.client_terminated else "server", code, reason)
         if code == CLOSE_TOO_BIG and not self.server_terminated and self._drain is None:
             self._drain = asyncio.get_running_loop().create_future()   # abort: drain first
         super().close(code, reason)
@@ -61,6 +73,21 @@ class StrictTextProtocol(WebSocketProtocol13):
                 self.close(CLOSE_INVALID_PAYLOAD, "a text frame must be valid UTF-8")
                 return None
         return super()._handle_message(opcode, data)
+
+
+def ended_by(protocol, server_reasons: dict[int, str]) -> str:
+    """Why the socket ended, as a bounded label: ``client_closed``, ``connection_lost``
+    (no close frame either way), ``ping_timeout``, or ``server_reasons[code]`` for a
+    close the gateway started (``server_closed`` for a code not listed)."""
+    ended = getattr(protocol, "ended", None)
+    if ended is None:
+        return "connection_lost"
+    who, code, reason = ended
+    if who == "client":
+        return "client_closed"
+    if reason == PING_TIMED_OUT:
+        return "ping_timeout"
+    return server_reasons.get(code, "server_closed")
 
 
 def strict_text(protocol):

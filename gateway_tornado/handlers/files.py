@@ -32,6 +32,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from services.common.errors import (InvalidInput, LengthRequired, ParleyError,
                                     ServiceUnavailable, TooLarge)
 from services.common.logging import get_logger
+from services.common.metrics import UPLOAD_BYTES, UPLOADS
 
 from .base import BaseHandler
 
@@ -169,8 +170,10 @@ class Files(BaseHandler):
         if response is None or response.code != 200:
             await self._discard()
             raise ServiceUnavailable(problem)
-        self.send_json(await self.rpc("messaging", "complete_upload", self._actor,
-                                      self._file_id), status=201)
+        stored = await self.rpc("messaging", "complete_upload", self._actor, self._file_id)
+        UPLOADS.inc()
+        UPLOAD_BYTES.inc(self._received)
+        self.send_json(stored, status=201)
 
     def on_connection_close(self) -> None:
         """The client went away before the declared bytes arrived (or Traefik
