@@ -24,6 +24,7 @@ from nameko.timer import timer
 from services.common.dependencies import RealtimeBus, RedisClient, TimedRpcProxy
 from services.common.errors import NotFound
 from services.common.events import PresenceChanged, Typing, channel_key, user_key
+from services.common.metrics import PEOPLE_ONLINE
 from services.common.service_base import ParleyService
 from services.common.validation import validated
 
@@ -104,9 +105,12 @@ class Service(ParleyService):
 
     @timer(interval=SWEEP_EVERY)
     def sweep(self):
-        """Announce people whose last session lapsed (their gateway died)."""
+        """Announce people whose last session lapsed (their gateway died), then
+        count who is online and away (``parley_people_online``)."""
         for user_id in dict.fromkeys(u for u, _ in self.store.lapsed(_now())):
             self._announce(user_id)
+        for status, count in self.store.people_by_status().items():
+            PEOPLE_ONLINE.labels(status).set(count)
 
     # -- helpers ----------------------------------------------------------------
     @property
@@ -117,6 +121,7 @@ class Service(ParleyService):
         """The person's status; if it is not what was last announced, announce it
         (to their own devices and every channel they are in)."""
         status = self.store.status(user_id)
+        self.store.file_status(user_id, status)
         if self.store.swap_announced(user_id, status) != status:
             (seen,) = self.store.last_seen([user_id])
             event = PresenceChanged(data={"user_id": user_id, "status": status,

@@ -11,6 +11,9 @@
   (GETSET) decides who announces a change, so each change is announced once.
 - ``presence:last_seen:<uid>``: when the person was last connected (epoch s).
 - ``presence:manual:<uid>``: ``away`` when the person set themselves away.
+- ``presence:people:online``, ``presence:people:away``: sets of the people last
+  found in that status, so that counting them (``parley_people_online``) is one
+  SCARD each, not a look at every session.
 """
 from __future__ import annotations
 
@@ -40,6 +43,11 @@ def manual_key(user_id: str) -> str:
 
 
 EXPIRIES = "presence:expiries"
+COUNTED = ("online", "away")   # the statuses counted in parley_people_online
+
+
+def people_key(status: str) -> str:
+    return f"presence:people:{status}"
 
 
 def aggregate(session_states: list[str | None], manual: str | None) -> str:
@@ -134,6 +142,23 @@ class PresenceStore:
         before = self.redis.getset(status_key(user_id), status)
         self.redis.expire(status_key(user_id), LAST_SEEN_TTL)
         return before or "offline"
+
+    def file_status(self, user_id: str, status: str) -> None:
+        """Keep the person in the set of their status (and out of the others)."""
+        pipe = self.redis.pipeline()
+        for counted in COUNTED:
+            if counted == status:
+                pipe.sadd(people_key(counted), user_id)
+            else:
+                pipe.srem(people_key(counted), user_id)
+        pipe.execute()
+
+    def people_by_status(self) -> dict[str, int]:
+        """How many people are online and away (offline is everyone else)."""
+        pipe = self.redis.pipeline()
+        for status in COUNTED:
+            pipe.scard(people_key(status))
+        return dict(zip(COUNTED, pipe.execute()))
 
     def lapsed(self, now: float, limit: int = 1000) -> list[tuple[str, str]]:
         """Sessions past their time-to-live, each claimed by exactly one caller
