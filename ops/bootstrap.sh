@@ -4,7 +4,8 @@
 #
 #  1. Debian packages: the servers (none started by their package scripts)
 #  2. .venv with Parley (editable) and its stack and test extras
-#  3. Apache Kafka jars from Maven Central (ops/kafka/pom.xml)
+#  3. Apache Kafka jars and the Prometheus JMX exporter agent from Maven Central
+#     (ops/kafka/pom.xml)
 #  4. FerretDB built from the Go module proxy (ops/ferretdb/, see its main.go)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,9 @@ step() { printf 'bootstrap: %s\n' "$*"; }
 die() { printf 'bootstrap: %s\n' "$*" >&2; exit 1; }
 
 # ---- 1. Debian packages ---------------------------------------------------
-DEBS=(rabbitmq-server postgresql redis-server prometheus prometheus-alertmanager prometheus-node-exporter patch chromium fonts-noto-color-emoji)
+DEBS=(rabbitmq-server postgresql redis-server prometheus prometheus-alertmanager
+      prometheus-postgres-exporter prometheus-redis-exporter prometheus-node-exporter
+      patch chromium fonts-noto-color-emoji)
 missing=()
 for pkg in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -75,6 +78,26 @@ else
   step "Kafka $kafka_version jars present"
 fi
 command -v java >/dev/null || die "java not found: install a JDK 17 (Debian: openjdk-17-jre-headless)"
+
+# The JMX exporter runs inside the broker as a Java agent (-javaagent), so it is kept
+# apart from Kafka's classpath, under a fixed name; its version is in the pom.
+JMX_DIR="$BOOT/jmx-exporter"
+jmx_version=$(sed -n 's:.*<jmx-exporter.version>\(.*\)</jmx-exporter.version>.*:\1:p' ops/kafka/pom.xml)
+if [ "$(cat "$JMX_DIR/version" 2>/dev/null)" != "$jmx_version" ] || [ ! -f "$JMX_DIR/jmx_prometheus_javaagent.jar" ]; then
+  command -v mvn >/dev/null || die "mvn not found: install Maven (Debian: maven)"
+  step "fetching the Prometheus JMX exporter $jmx_version from Maven Central"
+  rm -rf "$JMX_DIR.tmp"
+  if ! mvn -B -Dstyle.color=never -f ops/kafka/pom.xml dependency:copy \
+      -Dartifact="io.prometheus.jmx:jmx_prometheus_javaagent:$jmx_version:jar" \
+      -Dmdep.stripVersion=true -DoutputDirectory="$JMX_DIR.tmp" > "$BOOT/maven-jmx.log" 2>&1; then
+    tail -n 30 "$BOOT/maven-jmx.log" >&2
+    die "Maven could not fetch the JMX exporter (no network?): see $BOOT/maven-jmx.log"
+  fi
+  echo "$jmx_version" > "$JMX_DIR.tmp/version"
+  rm -rf "$JMX_DIR"; mv "$JMX_DIR.tmp" "$JMX_DIR"
+else
+  step "JMX exporter $jmx_version present"
+fi
 
 # ---- 4. FerretDB from the Go module proxy -----------------------------------
 # FerretDB v1.24 indexes `_id` as `->"_id"` but filters on `->'$._id'`, so SQLite

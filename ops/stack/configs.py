@@ -100,6 +100,8 @@ def prepare_all() -> None:
             log_dirs=paths.data("kafka"), partitions=cfg["kafka.partitions"])
     shutil.copyfile(paths.REPO / "ops" / "kafka" / "log4j2.properties",
                     kafka / "log4j2.properties")
+    shutil.copyfile(paths.REPO / "ops" / "kafka" / "jmx-exporter.yml",
+                    kafka / "jmx-exporter.yml")
     if not (paths.data("kafka") / "meta.properties").exists():
         subprocess.run(["java", "-cp", f"{paths.KAFKA_LIB}/*", "kafka.tools.StorageTool",
                         "format", "-t", _kafka_cluster_id(),

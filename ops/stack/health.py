@@ -31,6 +31,22 @@ def http(url: str, expect: int = 200) -> Check:
     return check
 
 
+def sample_is(url: str, sample: str, value: str = "1") -> Check:
+    """A Prometheus exporter answers at ``url`` and reports ``sample`` (unlabelled)
+    as ``value``: e.g. ``pg_up 1``, the exporter is up and reaches its server."""
+    def check() -> str | None:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                lines = response.read().decode("utf-8", "replace").splitlines()
+        except (urllib.error.HTTPError, OSError) as exc:
+            return f"{url}: {getattr(exc, 'reason', exc)}"
+        found = [line.split()[-1] for line in lines if line.startswith(f"{sample} ")]
+        if found != [value]:
+            return f"{url}: {sample} is {found[0] if found else 'missing'}"
+        return None
+    return check
+
+
 def smtp(host: str, port: int) -> Check:
     def check() -> str | None:
         import smtplib

@@ -10,6 +10,7 @@ REPO = Path(__file__).resolve().parents[2]
 BOOTSTRAP = REPO / ".bootstrap"          # built artefacts (Kafka jars, FerretDB binary)
 VENV_BIN = REPO / ".venv" / "bin"
 KAFKA_LIB = BOOTSTRAP / "kafka-lib"
+JMX_AGENT = BOOTSTRAP / "jmx-exporter" / "jmx_prometheus_javaagent.jar"   # Kafka's metrics
 FERRETDB_BIN = BOOTSTRAP / "ferretdb" / "parley-ferretdb"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
