@@ -160,19 +160,22 @@ export function renderTyping() {
   if (view) view.typingLine.textContent = typingText(view.channelId);
 }
 
-// A short first page leaves nothing to scroll: load older pages until it can.
-async function fill(channelId) {
-  if (!view || view.channelId !== channelId || loadingOlder) return;
-  const { list } = view;
-  if (list.scrollHeight > list.clientHeight || !store.older.get(channelId)) return;
-  loadingOlder = true;
-  try { await loadOlder(channelId); } finally { loadingOlder = false; }
+// A short first page leaves nothing to scroll: show or load older ones until it can.
+function fill(channelId) {
+  if (!view || view.channelId !== channelId) return;
+  if (view.list.scrollHeight <= view.list.clientHeight) showOlder(channelId);
 }
 
 // Scroll to a message (from search), loading older pages until it is there.
 export async function revealMessage(channelId, seq) {
   for (let pages = 0; pages < 20 && !store.list(channelId).some((m) => m.seq === seq); pages += 1) {
     if (!(await loadOlder(channelId))) break;
+  }
+  const items = store.list(channelId);
+  const at = items.findIndex((m) => m.seq === seq);
+  if (view?.channelId === channelId && at >= 0 && items.length - at > view.shown) {
+    view.shown = items.length - at + 20;
+    renderMessages(channelId);
   }
   await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
   const el = view?.list.querySelector(`.msg[data-seq="${seq}"]`);
