@@ -293,9 +293,11 @@ def pipeline() -> Dashboard:
         .with_panel(graph(
             "Are events delivered twice?",
             "Events a consumer skipped because it had applied them already (redelivery after a "
-            "restart or rebalance), per second. Harmless, but a steady stream means consumers "
-            "restart or rebalance in a loop.",
-            OPS, q(f"sum by (group, topic) (rate(parley_events_duplicates_total{{{inst}}}[{RATE}]))",
+            "restart or rebalance), per second; every consuming group shows, at 0 while it "
+            "sees none. Harmless, but a steady stream means consumers restart or rebalance in "
+            "a loop.",
+            OPS, q(f"sum by (group, topic) (rate(parley_events_duplicates_total{{{inst}}}[{RATE}])) "
+                   f"or 0 * sum by (group, topic) (rate(parley_events_consumed_total{{{inst}}}[{RATE}]))",
                    "{{group}} {{topic}}")))
         .with_panel(graph(
             "How much does Kafka keep on disk?",
@@ -418,8 +420,10 @@ def notifications() -> Dashboard:
             limits=thresholds(OK, (0.05, "yellow"), (0.2, "red"))))
         .with_panel(graph(
             "Are digest emails getting through?",
-            "Email attempts per second by outcome.",
-            OPS, q(f'sum by (outcome) (rate(parley_notification_attempts_total{{{inst},channel="email"}}[{RATE}]))',
+            "Email attempts per second by outcome; 0 while emails are decided but none is due "
+            "yet (a digest waits notifications.digest_delay for the person to read first).",
+            OPS, q(f'sum by (outcome) (rate(parley_notification_attempts_total{{{inst},channel="email"}}[{RATE}])) '
+                   f'or 0 * sum(rate(parley_notifications_decided_total{{{inst},channel="email"}}[{RATE}]))',
                    "{{outcome}}")))
         .with_panel(graph(
             "Is the notifications consumer keeping up?",

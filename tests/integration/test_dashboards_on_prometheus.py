@@ -16,7 +16,8 @@ from urllib.parse import urlencode
 import pytest
 
 from ops.grafana.__main__ import render
-from tests.support.client import Person, eventually, http, people_in_a_channel
+from tests.support.client import Person, eventually, http, people_in_a_channel, unique_email
+from tests.support.push import Browser, PushService
 
 SUBSTITUTIONS = {"$__rate_interval": "1m", "$instance": ".*", "$service": ".*", "$store": ".*"}
 
@@ -61,8 +62,8 @@ async def scalar(prometheus: str, expr: str) -> float:
 async def workload(base_url: str) -> int:
     """Two people in a channel, live sockets, messages over HTTP and the socket, a
     file, a read, a request for a channel that does not exist, a frame over the
-    socket's size limit and a socket flooded with frames. Returns how many messages
-    it stored."""
+    socket's size limit, a socket flooded with frames, and a DM pushed to someone
+    offline. Returns how many messages it stored."""
     (ann, bob), channel = await people_in_a_channel(base_url, "dash-ann", "dash-bob")
     await ann.connect()
     await bob.connect()
@@ -96,7 +97,31 @@ async def workload(base_url: str) -> int:
         await dave.ws.write_message("{")
     await eventually(lambda: _closed(dave), timeout=15)
     assert any(f.get("code") == "rate_limited" for f in dave.frames)
-    for person in (ann, bob, carl, dave):
+    for person in (carl, dave):
+        person.close()
+    # A DM to someone offline with a push subscription: decided, pushed (to a push
+    # service on loopback), and an email digest queued.
+    push_service = PushService()
+    erin = await Person(base_url, unique_email("dash-erin")).sign_up()
+    try:
+        subscribed = await erin.call("POST", "/push/subscriptions",
+                                     {"endpoint": push_service.endpoint("erin"),
+                                      "keys": Browser().keys(), "user_agent": "dashboards test"})
+        assert subscribed.status == 201, subscribed.body
+        dm = await ann.call("POST", "/dms", {"user_ids": [erin.user_id]})
+        assert dm.status in (200, 201), dm.body
+        answer = await ann.call("POST", f"/channels/{dm.body['id']}/messages",
+                                {"client_msg_id": "dm-1", "text": "are you there?"})
+        assert answer.status == 201, answer.body
+        sent += 1
+
+        async def pushed():
+            return push_service.to("erin")
+
+        await eventually(pushed, timeout=30)
+    finally:
+        push_service.stop()
+    for person in (ann, bob):
         person.close()
     return sent
 
