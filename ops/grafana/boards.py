@@ -64,6 +64,13 @@ def overview() -> Dashboard:
             "Alert ParleyHTTPErrorRateHigh at 5% for 5 minutes.",
             PERCENT, q(ratio(http_5xx, http_all), "5xx share"), limits=ERROR_RATIO))
         .with_panel(graph(
+            "Which routes fail?",
+            "5xx answers per second by route and status (500 internal, 502/503 a service "
+            "unavailable, 504 an RPC timeout); every route shows, at 0 while it does not fail.",
+            REQPS, q(f'sum by (route, status) (rate(parley_http_requests_total{{{gw},status=~"5.."}}[{RATE}])) '
+                     f"or 0 * sum by (route) (rate(parley_http_requests_total{{{gw}}}[{RATE}]))",
+                     "{{route}} {{status}}")))
+        .with_panel(graph(
             "Are RPC calls failing, and in which service?",
             "Share of each service's calls ending in a server error (typed client errors such "
             "as not_found excluded). Alert ParleyRPCErrorRateHigh at 5%.",
@@ -100,7 +107,7 @@ def overview() -> Dashboard:
             "with the 30m window) and 14.4 (page with the 5m window).",
             COUNT, q("parley:ws_fanout_slo:burn_rate5m", "5m"),
             q("parley:ws_fanout_slo:burn_rate1h", "1h"), q("parley:ws_fanout_slo:burn_rate6h", "6h"),
-            limits=BURN, width=24))
+            limits=BURN))
     )
 
 

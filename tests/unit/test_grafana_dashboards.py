@@ -119,3 +119,24 @@ def test_queries_name_series_that_exist():
                     assert metric in defined, f"{name}: '{panel['title']}' reads unknown {metric}"
                 for metric in re.findall(r"\b(\w+:\w+:\w+)\b", expr):
                     assert metric in recorded, f"{name}: '{panel['title']}' reads unknown {metric}"
+
+
+def test_runbooks_point_at_panels_that_exist():
+    """A runbook sends the on-call engineer to panels by their title (a question in
+    double quotes): each must be a panel of a dashboard."""
+    titles = {p["title"] for text in GENERATED.values() for p in json.loads(text)["panels"]}
+    for path in sorted((REPO / "docs" / "runbooks").glob("*.md")):
+        for quoted in re.findall(r'"([^"]+\?)"', path.read_text()):
+            assert " ".join(quoted.split()) in titles, f"{path.name}: no panel \"{quoted}\""
+
+
+@pytest.mark.parametrize("name", sorted(GENERATED))
+def test_panels_fit_the_grid_without_overlapping(name):
+    cells: set[tuple[int, int]] = set()
+    for panel in json.loads(GENERATED[name])["panels"]:
+        pos = panel["gridPos"]
+        assert pos["x"] + pos["w"] <= 24, f"{name}: '{panel['title']}' overflows"
+        area = {(x, y) for x in range(pos["x"], pos["x"] + pos["w"])
+                for y in range(pos["y"], pos["y"] + pos["h"])}
+        assert not cells & area, f"{name}: '{panel['title']}' overlaps another panel"
+        cells |= area
