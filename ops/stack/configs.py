@@ -38,15 +38,15 @@ def _chown_postgres(path: Path) -> None:
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
-def _reload_prometheus() -> None:
-    """Prometheus rereads its config on SIGHUP; tell a running one (if any)."""
+def _reload_prometheus(program: str = "prometheus") -> None:
+    """Prometheus (and Alertmanager) reread their config on SIGHUP; tell a running one."""
     import xmlrpc.client
 
     from . import supervisor
     if not supervisor.running():
         return
     try:
-        supervisor.server().supervisor.signalProcess("prometheus", "HUP")
+        supervisor.server().supervisor.signalProcess(program, "HUP")
     except xmlrpc.client.Fault:
         pass   # not started yet: it reads the new file when it starts
 
@@ -125,7 +125,12 @@ def prepare_all() -> None:
         _reload_prometheus()   # a new process to scrape (a service added to the catalog)
 
     # Alertmanager: mail to the on-call addresses through the local mail sink.
-    _write(paths.etc("alertmanager") / "alertmanager.yml", alertmanager_config())
+    am_path = paths.etc("alertmanager") / "alertmanager.yml"
+    am_rendered = alertmanager_config()
+    am_changed = am_path.exists() and am_path.read_text() != am_rendered
+    _write(am_path, am_rendered)
+    if am_changed:
+        _reload_prometheus("alertmanager")   # new recipients or SMTP settings
     paths.data("alertmanager").mkdir(parents=True, exist_ok=True)
 
     # Traefik: static config; the dynamic file is the gateways' (gateway_tornado/discovery.py).
