@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.common.errors import Conflict, Forbidden, NotFound, Unauthenticated
 
-from . import passwords, sessions, store
+from . import audit_trail, passwords, sessions, store
 from .context import Ctx
 from .models import Credential
 from .schemas import Login, PasswordChange, Registration
@@ -82,6 +82,7 @@ def change_password(ctx: Ctx, data: PasswordChange) -> dict:
         passwords.check_policy(data.new_password, ctx.settings, credential.email,
                                field="new_password")
         set_password(ctx, credential, data.new_password)
+        audit_trail.record(ctx, "auth.password_changed", credential.user_id, credential.user_id)
     ended = sessions.end_all(ctx, credential.user_id, "password_changed", keep=data.session_id)
     return {"user_id": credential.user_id, "changed": changed, "ended_sessions": len(ended)}
 

@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from argon2 import PasswordHasher
 
+from services.common.audit import AuditWriter
 from services.common.events import Event
 from services.common.tokens import TokenCodec
 
@@ -30,6 +31,7 @@ class Ctx:
     send_mail: Callable[[str, str, str], None]
     publish: Callable[[str, Event], None]     # the real-time bus
     now: datetime
+    audit: AuditWriter                        # rows join the caller's transaction
 
     @property
     def throttle(self) -> LoginThrottle:

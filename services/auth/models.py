@@ -17,6 +17,8 @@ from datetime import datetime, timezone
 from sqlalchemy import Boolean, DateTime, ForeignKey, String, func, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.common.audit import AuditLogColumns
+
 
 class Base(DeclarativeBase):
     pass
@@ -70,3 +72,7 @@ class PasswordReset(OneTimeToken, Base):
     __tablename__ = "password_resets"
 
     user_id: Mapped[str] = mapped_column(ForeignKey("credentials.user_id"), index=True)
+
+
+class AuditEntry(AuditLogColumns, Base):
+    """One security-relevant action (services/common/audit.py, docs/audit.md)."""

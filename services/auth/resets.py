@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from services.common.errors import Forbidden, NotFound, Unauthenticated
 
-from . import accounts, opaque, passwords, sessions, store
+from . import accounts, audit_trail, opaque, passwords, sessions, store
 from .context import Ctx
 from .models import Credential, PasswordReset, as_utc
 from .schemas import ResetConfirmation
@@ -70,6 +70,7 @@ def confirm(ctx: Ctx, data: ResetConfirmation) -> dict:
         raise Unauthenticated(NOT_VALID)  # used concurrently
     store.spend_password_resets(ctx.db, credential.user_id, ctx.now)
     accounts.set_password(ctx, credential, data.new_password)
+    audit_trail.record(ctx, "auth.password_reset", credential.user_id, credential.user_id)
     ended = sessions.end_all(ctx, credential.user_id, "password_reset")
     ctx.throttle.succeeded(credential.email)
     return {"user_id": credential.user_id, "ended_sessions": len(ended)}
@@ -82,7 +83,8 @@ def admin_link(ctx: Ctx, email: str) -> dict:
         raise NotFound("no account has this email address")
     if not credential.active:
         raise Forbidden("this account is deactivated: reactivate it first")
-    link, expires_at = issue(ctx, credential)
+    audit_trail.record(ctx, "auth.password_reset_issued", None, credential.user_id)
+    link, expires_at = issue(ctx, credential)  # commits the token and its audit row
     mail(ctx, credential.email, link, expires_at)
     return {"user_id": credential.user_id, "email": credential.email, "link": link,
             "expires_at": expires_at.isoformat()}

@@ -6,20 +6,23 @@ from __future__ import annotations
 from nameko.rpc import rpc
 from nameko_sqlalchemy import Database
 
+from services.common.audit import AuditLogEntrypoints, AuditTrail
 from services.common.dependencies import RealtimeBus, RedisClient, TimedRpcProxy
+from services.common.errors import Forbidden, RateLimited, Unauthenticated
 from services.common.service_base import ParleyService
 from services.common.validation import validated
 
-from . import accounts, resets, sessions
+from . import accounts, audit_trail, resets, sessions
 from .context import Ctx, utcnow
 from .dependencies import Mailer, Passwords, Settings, Tokens
-from .models import Base
+from .models import AuditEntry, Base
 from .schemas import (EmailOnly, Login, PasswordChange, RefreshRequest, Registration,
                       ResetConfirmation, SessionRef, UserRef)
 
 
-class Service(ParleyService):
+class Service(ParleyService, AuditLogEntrypoints):
     name = "auth"
+    audit_model = AuditEntry
 
     db = Database(Base)
     passwords = Passwords()
@@ -29,11 +32,13 @@ class Service(ParleyService):
     users = TimedRpcProxy("users")
     bus = RealtimeBus()
     mailer = Mailer()
+    audit = AuditTrail(AuditEntry)
 
     def _ctx(self) -> Ctx:
         return Ctx(db=self.db.session, hasher=self.passwords, codec=self.tokens,
                    redis=self.redis, settings=self.settings, users=self.users,
-                   send_mail=self.mailer, publish=self.bus, now=utcnow())
+                   send_mail=self.mailer, publish=self.bus, now=utcnow(),
+                   audit=self.audit)
 
     # -- accounts and sign-in ---------------------------------------------------
     @rpc
@@ -49,10 +54,15 @@ class Service(ParleyService):
         """Check a password (throttled per account and per client ``ip``) and open a
         session: an access token and the session's first refresh token."""
         ctx = self._ctx()
-        credential = accounts.check_login(ctx, validated(Login, email=email,
-                                                         password=password, ip=ip))
-        role = accounts.role_of(ctx, credential.user_id)
+        data = validated(Login, email=email, password=password, ip=ip)
+        try:
+            credential = accounts.check_login(ctx, data)
+            role = accounts.role_of(ctx, credential.user_id)
+        except (Unauthenticated, Forbidden, RateLimited) as refused:
+            audit_trail.login_failed(ctx, data, refused)
+            raise
         session, refresh_token = sessions.open_session(ctx, credential.user_id)
+        audit_trail.login_succeeded(ctx, session, data.ip)
         ctx.db.commit()
         return sessions.token_pair(ctx, session, role, refresh_token)
 
@@ -83,7 +93,9 @@ class Service(ParleyService):
     def logout_all(self, user_id):
         """End every session of a user ("log out everywhere"). Idempotent."""
         data = validated(UserRef, user_id=user_id)
-        ended = sessions.end_all(self._ctx(), data.user_id, "logout_all")
+        ctx = self._ctx()
+        audit_trail.record(ctx, "auth.logged_out_everywhere", data.user_id, data.user_id)
+        ended = sessions.end_all(ctx, data.user_id, "logout_all")
         return {"user_id": data.user_id, "ended_sessions": len(ended)}
 
     # -- passwords -----------------------------------------------------------------
@@ -124,3 +136,7 @@ class Service(ParleyService):
     def admin_issue_password_reset(self, email):
         """For operators: mail a reset link to an account and return it too."""
         return resets.admin_link(self._ctx(), validated(EmailOnly, email=email).email)
+
+    # -- the audit log (docs/audit.md; its RPCs: AuditLogEntrypoints) ----------------
+    def reader_access(self, actor_id):
+        return self.users.access(str(actor_id))

@@ -6,6 +6,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, String, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.common.audit import AuditLogColumns
+
 PUBLIC, PRIVATE, DM, GROUP_DM = "public", "private", "dm", "group_dm"
 KINDS = (PUBLIC, PRIVATE, DM, GROUP_DM)
 CONVERSATIONS = (DM, GROUP_DM)  # fixed membership, no name
@@ -93,3 +95,7 @@ class AppliedMessage(Base):
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
+
+
+class AuditEntry(AuditLogColumns, Base):
+    """One security-relevant action (services/common/audit.py, docs/audit.md)."""

@@ -11,25 +11,28 @@ from __future__ import annotations
 from nameko.rpc import rpc
 from nameko_sqlalchemy import Database
 
+from services.common.audit import AuditLogEntrypoints, AuditTrail
 from services.common.dependencies import RealtimeBus, TimedRpcProxy
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.events import MessageCreated
 from services.common.service_base import ParleyService
 from services.common.validation import validated, validated_object
 
-from . import announcements, policy
-from .models import Base, Channel, Membership
+from . import announcements, audit_trail, policy
+from .models import AuditEntry, Base, Channel, Membership
 from .schemas import (MAX_GROUP, ChannelChanges, Cursor, DirectoryQuery, NewChannel,
                       NotificationSettings, Page, People, ReceiptsQuery)
 from .store import Cursors, Store, now
 
 
-class Service(ParleyService):
+class Service(ParleyService, AuditLogEntrypoints):
     name = "channels"
+    audit_model = AuditEntry
 
     db = Database(Base)
     realtime = RealtimeBus()
     users = TimedRpcProxy("users")
+    audit = AuditTrail(AuditEntry)
 
     # -- channels -----------------------------------------------------------------
     @rpc
@@ -147,6 +150,9 @@ class Service(ParleyService):
         actor, channel, membership = self._load(actor_id, channel_id)
         policy.check_remove(actor, channel, membership is not None)
         removed = self.store.remove_member(channel.id, str(user_id))
+        if removed:
+            audit_trail.member_removed(self.audit, self.db.session, actor_id, channel,
+                                       str(user_id))
         self._commit(announcements.member_left(channel.id, str(user_id), removed_by=actor_id)
                      if removed else [])
         return {"channel_id": channel.id, "user_id": str(user_id), "removed": removed}
@@ -300,8 +306,14 @@ class Service(ParleyService):
         policy.check_system_add(channel)
         self._check_people_exist([str(user_id)])
         added = self.store.add_member(channel.id, str(user_id))
+        if added:
+            audit_trail.member_added(self.audit, self.db.session, None, channel, str(user_id))
         self._commit(announcements.member_joined(channel.id, str(user_id)) if added else [])
         return {"channel_id": channel.id, "user_id": str(user_id), "added": added}
+
+    # -- the audit log (docs/audit.md; its RPCs: AuditLogEntrypoints) ------------------
+    def reader_access(self, actor_id):
+        return self.users.access(str(actor_id))
 
     # -- helpers ------------------------------------------------------------------
     @property
@@ -356,6 +368,7 @@ class Service(ParleyService):
         """Apply changes to a channel's own fields, commit, announce channel.updated;
         no changes: nothing happens."""
         if changes:
+            audit_trail.channel_changed(self.audit, self.db.session, actor_id, channel, changes)
             self.store.change(channel, changes)
             changed = sorted({"archived_at" if k == "archived_by" else k for k in changes})
             self._commit(announcements.channel_updated(

@@ -13,12 +13,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from services.common.cursors import decode_cursor, encode_cursor
 from services.common.errors import Conflict, InvalidInput
 from services.common.events import Message
 
 from .models import (CONVERSATIONS, DM, GROUP_DM, PRIVATE, PUBLIC, AppliedMessage, Channel,
                      Membership)
-from .paging import decode_cursor, encode_cursor
 from .schemas import normalise_name
 
 

@@ -8,6 +8,8 @@ from sqlalchemy import (BigInteger, Boolean, DateTime, Index, Integer, String, T
                         text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from services.common.audit import AuditLogColumns
+
 OWNER, ADMIN, MEMBER, GUEST = "owner", "admin", "member", "guest"
 ROLES = (OWNER, ADMIN, MEMBER, GUEST)
 
@@ -75,3 +77,7 @@ class CountedMessage(Base):
 
     message_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     counted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class AuditEntry(AuditLogColumns, Base):
+    """One security-relevant action (services/common/audit.py, docs/audit.md)."""

@@ -20,8 +20,9 @@ def actor(session, actor_id) -> Profile:
 
 
 def change(session, actor_id, user_id, role: str | None = None,
-           active: bool | None = None) -> tuple[Profile, bool]:
-    """Set ``user_id``'s role and/or active flag; returns (profile, changed). The
+           active: bool | None = None) -> tuple[Profile, tuple[str, bool] | None]:
+    """Set ``user_id``'s role and/or active flag; returns the profile and, if
+    anything changed, the (role, active) it had before (for the audit log). The
     caller commits. Asking for what already holds changes nothing (and succeeds
     if the actor was allowed to ask)."""
     storage.lock_roles(session)
@@ -38,4 +39,5 @@ def change(session, actor_id, user_id, role: str | None = None,
     new_active = target.active if active is None else active
     permissions.keeps_an_active_owner(target, new_role, new_active,
                                       storage.other_active_owners(session, target.user_id))
-    return target, storage.set_role_and_active(target, new_role, new_active)
+    before = (target.role, target.active)
+    return target, before if storage.set_role_and_active(target, new_role, new_active) else None

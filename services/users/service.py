@@ -8,6 +8,7 @@ from datetime import timedelta
 from nameko.rpc import rpc
 from nameko_sqlalchemy import Database
 
+from services.common.audit import AuditLogEntrypoints, AuditTrail
 from services.common.config import get_config
 from services.common.dependencies import RealtimeBus, S3Storage, TimedRpcProxy
 from services.common.errors import Forbidden, NotFound
@@ -15,22 +16,24 @@ from services.common.events import MessageCreated, UnreadChanged, user_key
 from services.common.service_base import ParleyService
 from services.common.validation import validated, validated_object
 
-from . import avatars, permissions, roles, storage, views
-from .models import MEMBER, Base
+from . import audit_trail, avatars, permissions, roles, storage, views
+from .models import MEMBER, AuditEntry, Base
 from .roles import SYSTEM
 from .schemas import DirectoryQuery, Ids, NewUser, ProfileChanges, ReadCursor, RoleName
 
 TOUCH_EVERY = timedelta(seconds=60)
 
 
-class Service(ParleyService):
+class Service(ParleyService, AuditLogEntrypoints):
     name = "users"
+    audit_model = AuditEntry
 
     db = Database(Base)
     files = S3Storage()
     auth = TimedRpcProxy("auth")
     channels = TimedRpcProxy("channels")
     realtime = RealtimeBus()
+    audit = AuditTrail(AuditEntry)
 
     # -- accounts and access ------------------------------------------------------------
     @rpc
@@ -187,6 +190,11 @@ class Service(ParleyService):
                           include_deactivated=True)
         return self._page(query)["users"]
 
+    # -- the audit log (docs/audit.md; its RPCs: AuditLogEntrypoints) -------------------
+    def reader_access(self, actor_id):
+        """The reader must exist and be active (else ``forbidden``)."""
+        return views.access(roles.actor(self.db.session, actor_id))
+
     # -- helpers ----------------------------------------------------------
     def _announce_unread(self, channel_id, counters: dict[str, dict]) -> None:
         """After the commit: one ``unread.changed`` to each person whose counters
@@ -222,7 +230,10 @@ class Service(ParleyService):
     def _change(self, actor_id, user_id, role=None, active=None):
         """Apply a role or activity change, then tell auth about activity (after the
         commit, so that no lock is held during the call; a retry repeats both)."""
-        profile, _ = roles.change(self.db.session, actor_id, user_id, role=role, active=active)
+        profile, before = roles.change(self.db.session, actor_id, user_id, role=role,
+                                       active=active)
+        if before is not None:
+            audit_trail.changed(self.audit, self.db.session, actor_id, profile, *before)
         self.db.session.commit()
         if active is not None:
             if active:

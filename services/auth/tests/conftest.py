@@ -11,9 +11,10 @@ import pytest
 from argon2 import PasswordHasher
 from nameko.testing.services import worker_factory
 
-from services.auth.models import Base
+from services.auth.models import AuditEntry, Base
 from services.auth.service import Service
 from services.auth.settings import AuthSettings
+from services.common.audit import AuditWriter
 from services.common.tokens import TokenCodec
 from tests.support.sqlite import sqlite_session
 
@@ -83,6 +84,7 @@ def auth(session, hasher, codec, settings, redis, users, outbox, events):
     return worker_factory(
         Service, db=SimpleNamespace(session=session), passwords=hasher, tokens=codec,
         settings=settings, redis=redis, users=users,
+        audit=AuditWriter(AuditEntry, request_id="req-1", ip="203.0.113.7"),
         mailer=lambda to, subject, text: outbox.append(
             {"to": to, "subject": subject, "text": text}),
         bus=lambda key, event: events.append((key, event.model_dump(mode="json"))))

@@ -14,8 +14,9 @@ from types import SimpleNamespace
 import pytest
 from nameko.testing.services import worker_factory
 
-from services.channels.models import Base
+from services.channels.models import AuditEntry, Base
 from services.channels.service import Service
+from services.common.audit import AuditWriter
 from services.common.errors import NotFound
 from services.common.testing import Bus
 from tests.support.sqlite import sqlite_session
@@ -63,4 +64,5 @@ def bus() -> Bus:
 @pytest.fixture
 def channels(session, users, bus):
     return worker_factory(Service, db=SimpleNamespace(session=session), users=users,
-                          realtime=bus)
+                          realtime=bus,
+                          audit=AuditWriter(AuditEntry, request_id="req-1", ip="203.0.113.7"))

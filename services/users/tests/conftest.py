@@ -16,8 +16,9 @@ from types import SimpleNamespace
 import pytest
 from nameko.testing.services import worker_factory
 
+from services.common.audit import AuditWriter
 from services.common.errors import Conflict
-from services.users.models import Base
+from services.users.models import AuditEntry, Base
 from services.users.service import Service
 from services.common.testing import Bus
 from tests.support.sqlite import sqlite_session
@@ -111,7 +112,8 @@ def bus() -> Bus:
 @pytest.fixture
 def users(session, channels, auth, s3, bus):
     return worker_factory(Service, db=SimpleNamespace(session=session), channels=channels,
-                          auth=auth, files=s3, realtime=bus)
+                          auth=auth, files=s3, realtime=bus,
+                          audit=AuditWriter(AuditEntry, request_id="req-1", ip="203.0.113.7"))
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Opaque pagination cursors: the sort key of the last row a page showed."""
+"""Opaque pagination cursors: the sort key of the last row a page showed (channels, audit)."""
 from __future__ import annotations
 
 import base64
