@@ -14,6 +14,7 @@ EMOJI = r"([^/]{1,256})"  # URL-encoded; messaging validates it
 def make_app(gateway: Gateway) -> tornado.web.Application:
     routes = [
         (r"/healthz", ops.Health),
+        (r"/readyz", ops.Ready),
         (r"/metrics", ops.Metrics),
         (r"/api/v1/openapi.json", ops.OpenApi),
         (r"/ws", SocketHandler),

@@ -39,8 +39,10 @@ def dynamic_config(cfg: Config, urls: list[str]) -> dict:
                                                "burst": int(cfg["traefik.rate_burst"])}}},
         "services": {"gateways": {"loadBalancer": {
             "servers": [{"url": url} for url in sorted(urls)],
-            "healthCheck": {"path": "/healthz", "interval": cfg["traefik.health_interval"],
-                            "timeout": "1s"}}}},
+            # /readyz: a gateway whose Redis or services do not answer leaves the pool;
+            # its checks take up to 2 s (gateway_tornado/readiness.py)
+            "healthCheck": {"path": "/readyz", "interval": cfg["traefik.health_interval"],
+                            "timeout": "3s"}}}},
     }}
 
 

@@ -1,5 +1,5 @@
-"""Operational endpoints: health for Traefik, metrics for Prometheus, and the
-API's own description."""
+"""Operational endpoints: liveness and readiness for Traefik, metrics for
+Prometheus, and the API's own description."""
 from __future__ import annotations
 
 import functools
@@ -12,6 +12,7 @@ from services.common.config import REPO_ROOT
 
 from services.common.errors import NotFound
 
+from .. import readiness
 from .base import BaseHandler
 
 
@@ -27,14 +28,31 @@ def spec_json() -> bytes:
 class Health(BaseHandler):
     route = "healthz"
     rate_limited = False  # Traefik's health checks
+    logged = False
 
     def get(self):
         self.send_json({"status": "ok", "gateway": self.gateway.name})
 
 
+class Ready(BaseHandler):
+    """200 when Redis and every service answer (gateway_tornado/readiness.py), 503
+    otherwise; the body names each check either way. Traefik's health check."""
+
+    route = "readyz"
+    rate_limited = False
+    logged = False
+
+    async def get(self):
+        report = await readiness.check(self.gateway)
+        ready = report.pop("ready")
+        self.send_json({"status": "ready" if ready else "not_ready", **report},
+                       200 if ready else 503)
+
+
 class Metrics(BaseHandler):
     route = "metrics"
     rate_limited = False  # Prometheus's scrapes
+    logged = False
 
     def get(self):
         self.set_header("Content-Type", CONTENT_TYPE_LATEST)

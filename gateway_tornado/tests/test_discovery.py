@@ -95,7 +95,7 @@ def test_health_check_and_rate_limit_follow_the_configuration(tmp_path):
         "PARLEY_TRAEFIK_RATE_AVERAGE": "50", "PARLEY_TRAEFIK_RATE_BURST": "75"})
     http = discovery.dynamic_config(cfg, ["http://127.0.0.1:8101"])["http"]
     health = http["services"]["gateways"]["loadBalancer"]["healthCheck"]
-    assert (health["path"], health["interval"]) == ("/healthz", "3s")
+    assert (health["path"], health["interval"]) == ("/readyz", "3s")
     (limit,) = [m["rateLimit"] for m in http["middlewares"].values() if "rateLimit" in m]
     assert limit == {"average": 50, "burst": 75}
 

@@ -9,7 +9,7 @@ import time
 
 from services.common.config import get_config
 
-from . import configs, init, paths, supervisor
+from . import configs, init, paths, service_health, supervisor
 from .programs import Program, all_programs, infrastructure, parley
 
 START_TIMEOUT = 180.0
@@ -100,7 +100,24 @@ def status() -> int:
         problem = program.check() if state == "RUNNING" else "not running"
         unhealthy += problem is not None
         print(f"{program.name:<18} {state:<9} {'healthy' if problem is None else problem}")
+    unhealthy += rpc_status(states)
     return 1 if unhealthy else 0
+
+
+def rpc_status(states: dict[str, dict]) -> int:
+    """One line per service: its health RPC's answer and which instance gave it.
+    Returns how many did not answer."""
+    by_pid = {info.get("pid"): name for name, info in states.items() if info.get("pid")}
+    failed = 0
+    for answer in service_health.answers():
+        name = f"rpc {answer.service}"
+        if answer.problem is None:
+            who = by_pid.get(answer.pid, f"pid {answer.pid}")
+            print(f"{name:<18} {'ANSWERED':<9} healthy (by {who} in {answer.ms:.0f} ms)")
+        else:
+            failed += 1
+            print(f"{name:<18} {'SILENT':<9} {answer.problem}")
+    return failed
 
 
 def logs() -> None:

@@ -219,7 +219,7 @@ def test_gateway_traefik_labels(model):
     assert "PathPrefix(`/`)" in labels[f"{router}.rule"]
     service = f"traefik.http.services.{labels[f'{router}.service']}.loadbalancer"
     assert labels[f"{service}.server.port"] == "8101"
-    assert labels[f"{service}.healthcheck.path"] == "/healthz"
+    assert labels[f"{service}.healthcheck.path"] == "/readyz"
     assert labels[f"{service}.healthcheck.interval"]
 
     middlewares = labels[f"{router}.middlewares"].split(",")

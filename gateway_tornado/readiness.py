@@ -1,0 +1,43 @@
+"""Is this gateway ready to serve? ``/readyz`` asks what every request needs:
+Redis (sessions, rate limits) and, over RabbitMQ, each service's ``health`` RPC.
+All checks run at once, each bounded by ``TIMEOUT``, so an answer comes within
+about that time even when something hangs. Traefik's load balancer health check
+polls ``/readyz``: a gateway that is not ready leaves the pool until it is again.
+``/healthz`` stays the liveness answer (the process runs its event loop)."""
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Awaitable
+
+from services.common.catalog import SERVICES
+
+from .context import Gateway
+
+TIMEOUT = 2.0  # seconds per check; Traefik's health check waits a little longer
+
+
+async def _timed(probe: Awaitable[Any]) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        await asyncio.wait_for(probe, TIMEOUT)
+        result: dict[str, Any] = {"ok": True}
+    except asyncio.TimeoutError:
+        result = {"ok": False, "error": f"no answer within {TIMEOUT:g}s"}
+    except Exception as exc:  # any failure is the answer: not ready, and why
+        result = {"ok": False, "error": getattr(exc, "code", None) or type(exc).__name__,
+                  "detail": str(exc)[:200]}
+    result["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return result
+
+
+async def check(gateway: Gateway) -> dict[str, Any]:
+    """``{"ready": bool, "gateway": name, "checks": {name: {"ok", "ms", "error"?, "detail"?}}}``
+    with one check named ``redis`` and one ``rpc:<service>`` per service."""
+    probes = {"redis": gateway.sessions.redis.ping()}
+    for service in SERVICES:
+        probes[f"rpc:{service}"] = gateway.rpc.call(service, "health", _timeout=TIMEOUT)
+    results = await asyncio.gather(*(_timed(probe) for probe in probes.values()))
+    checks = dict(zip(probes, results))
+    return {"ready": all(c["ok"] for c in checks.values()), "gateway": gateway.name,
+            "checks": checks}
