@@ -27,6 +27,7 @@ def new_request_id(offered: str | None) -> str:
 class BaseHandler(tornado.web.RequestHandler):
     route = "unknown"  # bounded label for metrics: the route's pattern name
     rate_limited = True  # each request takes a token (ratelimit.py); not ops endpoints
+    logged = True  # one `request_handled` line per request; not probes and scrapes
 
     def initialize(self, gateway: Gateway) -> None:
         self.gateway = gateway
@@ -133,8 +134,12 @@ class BaseHandler(tornado.web.RequestHandler):
         return body
 
     async def rpc(self, service: str, method: str, *args: Any, **kwargs: Any) -> Any:
-        return await self.gateway.rpc.call(service, method, *args,
-                                           _context={"request_id": self.request_id}, **kwargs)
+        """Call a service with the request id and the client's address as context
+        (``nameko.request_id``, ``nameko.client_ip``): services log the one and
+        write both into audit rows."""
+        return await self.gateway.rpc.call(
+            service, method, *args,
+            _context={"request_id": self.request_id, "client_ip": self.client_ip()}, **kwargs)
 
     def send_json(self, payload: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -169,5 +174,10 @@ class BaseHandler(tornado.web.RequestHandler):
         log.error("request_failed", path=self.request.path, exc_info=(typ, value, tb))
 
     def on_finish(self) -> None:
+        if self.logged:
+            log.info("request_handled", method=self.request.method, route=self.route,
+                     status=self.get_status(),
+                     ms=round((time.perf_counter() - self._started) * 1000, 1),
+                     request_id=getattr(self, "request_id", None))
         HTTP_REQUESTS.labels(self.route, self.request.method, str(self.get_status())).inc()
         HTTP_DURATION.labels(self.route).observe(time.perf_counter() - self._started)

@@ -43,11 +43,13 @@ async def test_an_unusable_request_id_is_replaced_by_a_new_one(fetch, offered):
     assert NEW_ID.match(response.headers["X-Request-Id"])
 
 
-async def test_the_request_id_travels_to_the_service_in_the_rpc_context(fetch, rpc, bearer):
+async def test_the_request_id_and_client_address_travel_to_the_service_in_the_rpc_context(
+        fetch, rpc, bearer):
     rpc.answer("users", "get", {"user_id": "user-1"})
-    response = await fetch("/api/v1/me", headers={**bearer(), "X-Request-Id": "req-42"})
+    response = await fetch("/api/v1/me", headers={**bearer(), "X-Request-Id": "req-42",
+                                                  "X-Real-Ip": "198.51.100.9"})
     assert response.code == 200
-    assert rpc.calls[0]["context"] == {"request_id": "req-42"}
+    assert rpc.calls[0]["context"] == {"request_id": "req-42", "client_ip": "198.51.100.9"}
 
 
 async def test_an_error_response_carries_the_request_id_too(fetch):

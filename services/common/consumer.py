@@ -55,6 +55,8 @@ async def apply(rpc: AsyncRpcClient, service: str, routes: dict[str, str], recor
             await rpc.call(service, routes[record.topic], event,
                            _context={"request_id": event.get("request_id")})
             EVENTS_CONSUMED.labels(record.topic, f"parley-{service}").inc()
+            log.info("event_applied", topic=record.topic, offset=record.offset,
+                     partition=getattr(record, "partition", None))  # request id bound above
             return
         except ParleyError as exc:
             if not permanent(exc):

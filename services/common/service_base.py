@@ -1,4 +1,5 @@
-"""What every Parley Nameko service has: instrumentation and a health RPC."""
+"""What every Parley Nameko service has: instrumentation, a log line per call and a
+health RPC."""
 from __future__ import annotations
 
 import os
@@ -7,11 +8,13 @@ import socket
 from nameko.rpc import rpc
 
 from .dependencies import Instrumentation
+from .request_log import RequestLog
 
 
 class ParleyService:
     name = "parley"
     instrumentation = Instrumentation()
+    request_log = RequestLog()
 
     @rpc
     def health(self):
