@@ -4,7 +4,8 @@ from __future__ import annotations
 import tornado.web
 
 from .context import Gateway
-from .handlers import auth, channels, files, messages, notifications, ops, people, search, web
+from .handlers import (admin, auth, channels, files, messages, notifications, ops, people, search,
+                       web)
 from .websocket import SocketHandler
 
 ID = r"([A-Za-z0-9_-]{1,64})"
@@ -62,6 +63,7 @@ def make_app(gateway: Gateway) -> tornado.web.Application:
         (r"/api/v1/push/subscriptions", notifications.PushSubscriptions),
         (rf"/api/v1/push/subscriptions/{ID}", notifications.PushSubscription),
         (r"/api/v1/notifications/unsubscribe", notifications.Unsubscribe),
+        (r"/api/v1/admin/audit", admin.AuditLog),
     ]
     ping = float(gateway.cfg["gateway.ping_interval"])
     return tornado.web.Application(
