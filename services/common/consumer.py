@@ -6,6 +6,9 @@ goes to which of its RPC methods (``ROUTES``). This process is the asyncio half
 happens inside the service, which owns its database, through an RPC that is
 idempotent by event id. Offsets are committed only after the RPC succeeded, so
 every event is applied at least once and, thanks to idempotence, in effect once.
+Each service's ``consumer.py`` also tells, with ``already_applied(answer)``,
+whether its answer means the event had been applied before (a replay after a crash
+or a rebalance): such events count in ``parley_events_duplicates_total``.
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from .catalog import CONSUMING_SERVICES
 from .config import get_config
 from .errors import ParleyError, RateLimited
 from .logging import bind_request_id, configure_logging, get_logger
-from .metrics import CONSUMER_LAG, EVENTS_CONSUMED, serve_metrics
+from .metrics import CONSUMER_LAG, EVENTS_CONSUMED, EVENTS_DUPLICATES, serve_metrics
 from .process import run_until_signalled
 from .rpc_client import AsyncRpcClient
 
@@ -37,10 +40,17 @@ def permanent(error: ParleyError) -> bool:
     return 400 <= error.status < 500 and not isinstance(error, RateLimited)
 
 
-async def apply(rpc: AsyncRpcClient, service: str, routes: dict[str, str], record) -> None:
+def never_applied(answer) -> bool:
+    """For a service that cannot tell a replay from a first time."""
+    return False
+
+
+async def apply(rpc: AsyncRpcClient, service: str, routes: dict[str, str], record,
+                already_applied=never_applied) -> None:
     """Apply one record, retrying until the service accepts it. Events the service
     refuses for good (a 4xx error such as invalid_input or not_found) and records
-    that are not JSON objects are logged and skipped."""
+    that are not JSON objects are logged and skipped. ``already_applied(answer)``:
+    whether the service's answer says it had applied the event before."""
     try:
         event = json.loads(record.value)
     except ValueError:
@@ -52,11 +62,13 @@ async def apply(rpc: AsyncRpcClient, service: str, routes: dict[str, str], recor
     delay = 0.2
     while True:
         try:
-            await rpc.call(service, routes[record.topic], event,
-                           _context={"request_id": event.get("request_id")})
+            answer = await rpc.call(service, routes[record.topic], event,
+                                    _context={"request_id": event.get("request_id")})
             EVENTS_CONSUMED.labels(record.topic, f"parley-{service}").inc()
             log.info("event_applied", topic=record.topic, offset=record.offset,
                      partition=getattr(record, "partition", None))  # request id bound above
+            if isinstance(answer, dict) and already_applied(answer):
+                EVENTS_DUPLICATES.labels(record.topic, f"parley-{service}").inc()
             return
         except ParleyError as exc:
             if not permanent(exc):
@@ -85,7 +97,9 @@ async def export_lag(consumer: AIOKafkaConsumer, group: str) -> None:
 
 async def run(service: str, stop: asyncio.Event) -> None:
     cfg = get_config()
-    routes = importlib.import_module(f"services.{service}.consumer").ROUTES
+    declared = importlib.import_module(f"services.{service}.consumer")
+    routes = declared.ROUTES
+    already_applied = getattr(declared, "already_applied", never_applied)
     rpc = await AsyncRpcClient(cfg["amqp.uri"], timeout=float(cfg["amqp.rpc_timeout"]),
                                name=f"{service}-consumer").connect()
     consumer = AIOKafkaConsumer(*routes, bootstrap_servers=cfg["kafka.bootstrap"],
@@ -93,12 +107,14 @@ async def run(service: str, stop: asyncio.Event) -> None:
                                 auto_offset_reset="earliest", fetch_max_wait_ms=50)
     await consumer.start()
     log.info("consumer_started", topics=list(routes))
+    for topic in routes:   # at 0 from the start: a rate of duplicates reads 0, not nothing
+        EVENTS_DUPLICATES.labels(topic, f"parley-{service}")
     try:
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=200, max_records=200)
             for records in batches.values():
                 for record in records:
-                    await apply(rpc, service, routes, record)
+                    await apply(rpc, service, routes, record, already_applied)
             if batches:
                 await consumer.commit()
             await export_lag(consumer, f"parley-{service}")

@@ -8,3 +8,8 @@ for _topic, _method in (("MESSAGE_UPDATED", "on_message_updated"),
                         ("MESSAGE_DELETED", "on_message_deleted")):
     if hasattr(events, _topic):
         ROUTES[getattr(events, _topic)] = _method
+
+
+def already_applied(answer: dict) -> bool:
+    """The index already held this version of the message (or a newer one)."""
+    return answer.get("changed") is False

@@ -3,3 +3,8 @@
 from services.common.events import MESSAGE_CREATED
 
 ROUTES = {MESSAGE_CREATED: "on_message_created"}
+
+
+def already_applied(answer: dict) -> bool:
+    """The message had been counted before (its id was claimed): nothing changed."""
+    return answer.get("counted") is False

@@ -1,10 +1,12 @@
 """services/common/consumer.py: how one Kafka record is applied to a service."""
 from __future__ import annotations
 
+import importlib
 import json
 from types import SimpleNamespace
 
 import pytest
+from prometheus_client import REGISTRY
 
 from services.common import consumer
 from services.common.errors import (InvalidInput, NotFound, RateLimited, RpcTimeout,
@@ -97,3 +99,37 @@ async def test_being_rate_limited_is_retried_not_skipped(sleeps):
     rpc = ScriptedRpc(RateLimited("slow down"), {"ok": 1})
     await consumer.apply(rpc, "users", ROUTES, record({"type": "message.created"}))
     assert len(rpc.calls) == 2 and sleeps == [0.2]
+
+
+def duplicates(group: str) -> float:
+    return REGISTRY.get_sample_value("parley_events_duplicates_total", {
+        "topic": "message.created", "group": group}) or 0.0
+
+
+async def test_an_event_the_service_had_applied_already_counts_as_a_duplicate(sleeps):
+    already_applied = importlib.import_module("services.users.consumer").already_applied
+    rpc = ScriptedRpc({"message_id": "m1", "counted": True},
+                      {"message_id": "m1", "counted": False})   # the replay
+    before = duplicates("parley-users")
+    for _ in range(2):
+        await consumer.apply(rpc, "users", ROUTES, record({"type": "message.created"}),
+                             already_applied)
+    assert duplicates("parley-users") == before + 1
+
+
+@pytest.mark.parametrize("service, first, replay", [
+    ("users", {"counted": True}, {"counted": False}),
+    ("channels", {"counted": True}, {"counted": False}),
+    ("search", {"changed": True}, {"changed": False}),
+    ("notifications", {"recorded": 2, "notified": ["ada"]}, {"recorded": 0, "notified": ["ada"]}),
+])
+def test_each_consumer_tells_a_replay_from_its_services_answer(service, first, replay):
+    already_applied = importlib.import_module(f"services.{service}.consumer").already_applied
+    assert not already_applied(first)
+    assert already_applied(replay)
+
+
+def test_a_message_nobody_is_to_be_told_about_is_no_duplicate():
+    already_applied = importlib.import_module("services.notifications.consumer").already_applied
+    assert not already_applied({"recorded": 0, "notified": []})
+    assert not already_applied({"message_id": "m1", "stale": True, "recorded": 0})
