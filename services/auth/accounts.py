@@ -78,6 +78,8 @@ def change_password(ctx: Ctx, data: PasswordChange) -> dict:
     if changed:
         if not passwords.matches(ctx.hasher, credential.password_hash, data.old_password):
             throttle.failed(credential.email, None)
+            audit_trail.record_alone(ctx, "auth.password_change_failed", data.user_id,
+                                     data.user_id)
             raise Forbidden("the current password is not right")
         passwords.check_policy(data.new_password, ctx.settings, credential.email,
                                field="new_password")

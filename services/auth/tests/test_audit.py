@@ -96,6 +96,16 @@ def test_a_password_change_writes_one_row_and_a_repeat_writes_none(auth, session
     assert (row.actor_id, row.target_id) == (ada, ada)
 
 
+def test_a_wrong_current_password_is_recorded_although_the_change_fails(auth, session, ada):
+    current = auth.login("ada@example.com", PASSWORD)
+    with pytest.raises(Forbidden):
+        auth.change_password(ada, current["session_id"], "not my password", NEW_PASSWORD)
+    session.rollback()
+    (row,) = rows(session, "auth.password_change_failed")
+    assert (row.actor_id, row.target_id, row.details) == (ada, ada, {})
+    assert rows(session, "auth.password_changed") == []
+
+
 def test_a_password_reset_writes_one_row(auth, session, outbox, ada):
     auth.request_password_reset("ada@example.com")
     auth.confirm_password_reset(reset_token(outbox), NEW_PASSWORD)
