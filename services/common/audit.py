@@ -33,7 +33,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from .cursors import decode_cursor, encode_cursor
 from .errors import Forbidden, InvalidInput
-from .validation import validated
+from .validation import plain_text, validated
 
 TABLE = "audit_log"
 READERS = ("owner", "admin")
@@ -152,6 +152,11 @@ class AuditQuery(BaseModel):
     cursor: str | None = Field(None, max_length=200)
     limit: int = Field(50, ge=1, le=MAX_PAGE)
 
+    @field_validator("action", "actor", "target_type", "target_id")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return None if value is None else plain_text(value)  # PostgreSQL text holds no NUL
+
     @field_validator("since", "until")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
@@ -261,9 +266,9 @@ class AuditLogEntrypoints:
     def audit_log(self, actor_id, **filters):
         """This service's audit entries, newest first, a page at a time (filters:
         :class:`AuditQuery`): for workspace owners and admins only."""
-        query = validated(AuditQuery, **filters)
-        return read(self.db.session, self.audit_model, self.name, query,
-                    self.reader_access(actor_id))
+        check_may_read(self.reader_access(actor_id))  # before the filters: a stranger
+        query = validated(AuditQuery, **filters)      # learns nothing, not even bad input
+        return page(self.db.session, self.audit_model, query, self.name)
 
     @rpc
     def admin_audit_log(self, **filters):
