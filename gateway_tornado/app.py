@@ -50,6 +50,7 @@ def make_app(gateway: Gateway) -> tornado.web.Application:
         (rf"/api/v1/channels/{ID}/messages", messages.Messages),
         (rf"/api/v1/channels/{ID}/messages/{ID}", messages.Message),
         (rf"/api/v1/channels/{ID}/messages/{ID}/pin", messages.MessagePin),
+        (rf"/api/v1/channels/{ID}/pins", messages.ChannelPins),
         (rf"/api/v1/channels/{ID}/messages/{ID}/replies", messages.MessageReplies),
         (rf"/api/v1/channels/{ID}/messages/{ID}/reactions/{EMOJI}", messages.MessageReaction),
         (rf"/api/v1/channels/{ID}/messages/{ID}/receipts", channels.MessageReceipts),

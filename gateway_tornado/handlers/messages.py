@@ -86,6 +86,16 @@ class MessagePin(BaseHandler):
                                       message_id, False))
 
 
+class ChannelPins(BaseHandler):
+    """The channel's pinned messages, the newest pin first (messaging keeps the
+    list; pin and unpin are MessagePin)."""
+
+    route = "channel.pins"
+
+    async def get(self, channel_id):
+        self.send_json(await self.rpc("messaging", "pins", self.authenticate(), channel_id))
+
+
 class MessageReaction(BaseHandler):
     """PUT adds the caller's reaction, DELETE takes it away; both idempotent. The
     emoji is URL-encoded in the path (a short name or a unicode emoji)."""

@@ -30,6 +30,14 @@ async def test_each_route_calls_messaging_with_the_actor_and_the_message(
     assert rpc.calls[0]["args"] == ("user-9", "chan-1", MESSAGE["id"], *extra)
 
 
+async def test_the_pinned_list_asks_messaging_for_the_channel(fetch, rpc, bearer):
+    rpc.answer("messaging", "pins", [MESSAGE])
+    response = await fetch("/api/v1/channels/chan-1/pins", headers=bearer("user-9"))
+    assert response.code == 200
+    assert json.loads(response.body) == [MESSAGE]
+    assert (rpc.calls[0]["method"], rpc.calls[0]["args"]) == ("pins", ("user-9", "chan-1"))
+
+
 @pytest.mark.parametrize("body", [{}, {"text": 5}, {"text": None}])
 async def test_an_edit_needs_text(fetch, rpc, bearer, body):
     response = await fetch(URL, method="PATCH", headers=bearer(), body=body)

@@ -40,6 +40,10 @@ class HistoryQuery(BaseModel):
         return self
 
 
+class ChannelRef(BaseModel):
+    channel_id: str = Field(min_length=1, max_length=64)
+
+
 class MessageRef(BaseModel):
     channel_id: str = Field(min_length=1, max_length=64)
     message_id: str = Field(pattern=r"^[0-9a-f]{24}$")

@@ -21,8 +21,8 @@ from services.common.stores import mongo_database
 from services.common.validation import validated
 
 from . import changes, file_content, file_storage, storage, text as parse
-from .schemas import (Edit, HistoryQuery, MessageRef, NewMessage, NewUpload, Reaction,
-                      ThreadQuery)
+from .schemas import (ChannelRef, Edit, HistoryQuery, MessageRef, NewMessage, NewUpload,
+                      Reaction, ThreadQuery)
 
 MAX_CHANGE_ATTEMPTS = 20  # optimistic retries when writers race on one message
 ADMIN_ROLES = ("owner", "admin")
@@ -147,11 +147,32 @@ class Service(ParleyService):
 
     @rpc
     def pin(self, actor_id, channel_id, message_id, pinned=True):
-        """Members pin and unpin (``pinned=False``); a repeat changes nothing."""
+        """Members pin and unpin (``pinned=False``); a repeat changes nothing. A
+        message goes on its channel's pin index before its first pin is written
+        (storage.index_pin), so the pinned list never misses it."""
         ref = validated(MessageRef, channel_id=channel_id, message_id=message_id)
         self._require_poster(ref.channel_id, actor_id)
+        if pinned and self._message(ref).get("deleted_at") is None:  # else: refused below
+            storage.index_pin(self.db, ref.channel_id, ref.message_id)
         return self._change(ref, MESSAGE_UPDATED, lambda d: changes.pin(
             d, actor_id, bool(pinned), storage._now()))
+
+    @rpc
+    def pins(self, actor_id, channel_id):
+        """The channel's pinned messages, the newest pin first, for whoever may
+        read its history. Deleted messages are not pinned."""
+        query = validated(ChannelRef, channel_id=channel_id)
+        self.channels.get(actor_id, query.channel_id)  # not_found unless the actor may see it
+        return [_public(doc) for doc in storage.pinned(self.db, query.channel_id)]
+
+    @rpc
+    def admin_index_pins(self):
+        """Put every message pinned now on its channel's pin index (pins made
+        before the index existed). Scans every change once; idempotent."""
+        found = storage.pinned_by_scan(self.db)
+        for channel_id, message_id in found:
+            storage.index_pin(self.db, channel_id, message_id)
+        return {"indexed": len(found)}
 
     @rpc
     def react(self, actor_id, channel_id, message_id, emoji, add=True):

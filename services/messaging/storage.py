@@ -35,6 +35,13 @@ The documents:
 - ``outbox``: one entry per event the relay still has to produce to Kafka,
   written *before* the message or change it names, deleted once produced. The
   relay reads only this small collection instead of searching every message.
+- ``pin_index``: ``_id`` = ``"<channel>:<n, 6 digits>"`` → a message id: every
+  message ever pinned in the channel, claimed like a revision (no gaps), so a
+  channel's list is read slot by slot. Written *before* the pin's change, so a
+  pinned message is always on it; whether it is pinned now is its latest
+  change's ``pinned`` (an unpin or a delete needs no write here).
+- ``pins``: ``_id`` = ``"<channel>:<message id>"``: the message is on the
+  channel's ``pin_index`` already, so pinning it again adds no slot.
 
 Reactions are stored as strings ``"<emoji> <user id>"``.
 """
@@ -64,6 +71,14 @@ def client_key(channel_id: str, client_msg_id: str) -> str:
 
 def change_key(message_id: str, rev: int) -> str:
     return f"{message_id}:{rev:06d}"
+
+
+def pin_slot(channel_id: str, n: int) -> str:
+    return f"{channel_id}:{n:06d}"
+
+
+def pin_key(channel_id: str, message_id: str) -> str:
+    return f"{channel_id}:{message_id}"
 
 
 # -- shapes --------------------------------------------------------------------
@@ -213,21 +228,25 @@ def get_message(db, message_id):
 
 
 def latest_change(db, message_id):
-    """The message's change with the highest revision, or None. Revisions have
-    no gaps, so: double until one is missing, then bisect (2·log₂ n lookups)."""
-    def change(rev):
-        return db.message_changes.find_one({"_id": change_key(message_id, rev)},
-                                           projection={"rev": 1, "state": 1})
+    """The message's change with the highest revision, or None."""
+    return last_claimed(lambda rev: db.message_changes.find_one(
+        {"_id": change_key(message_id, rev)}, projection={"rev": 1, "state": 1}))[1]
+
+
+def last_claimed(probe) -> tuple[int, dict | None]:
+    """The highest ``n`` (and its document) for which ``probe(n)`` finds one, in
+    a series claimed from 1 with no gaps: double until one is missing, then
+    bisect (2·log₂ n lookups). (0, None) when there is none."""
     found, low, high = None, 0, 1
-    while (probe := change(high)) is not None:
-        found, low, high = probe, high, high * 2
+    while (doc := probe(high)) is not None:
+        found, low, high = doc, high, high * 2
     while high - low > 1:
         middle = (low + high) // 2
-        if (probe := change(middle)) is not None:
-            found, low = probe, middle
+        if (doc := probe(middle)) is not None:
+            found, low = doc, middle
         else:
             high = middle
-    return found
+    return low, found
 
 
 def with_changes(db, docs) -> list[dict]:
@@ -285,6 +304,79 @@ def claim_change(db, doc, changes: dict, event_json: str, event_id: str) -> dict
         db.outbox.delete_one({"_id": entry})
         return None
     return after
+
+
+# -- pins ------------------------------------------------------------------------
+def index_pin(db, channel_id: str, message_id: str) -> None:
+    """Put the message on its channel's pin index (before it is pinned). Once
+    is enough: a message already there gets no second slot. Two first pins
+    racing, or a crash between the slot and the ``pins`` mark, may give it two
+    slots; readers take each message once."""
+    if db.pins.find_one({"_id": pin_key(channel_id, message_id)}, projection={"_id": 1}):
+        return
+    n = last_pin_slot(db, channel_id) + 1
+    for _ in range(MAX_SEQ_ATTEMPTS):
+        try:
+            db.pin_index.insert_one({"_id": pin_slot(channel_id, n), "channel_id": channel_id,
+                                     "n": n, "message_id": message_id, "created_at": _now()})
+            break
+        except DuplicateKeyError:
+            holder = db.pin_index.find_one({"_id": pin_slot(channel_id, n)})
+            if holder is not None and holder["message_id"] == message_id:
+                break  # a racing pin of the same message took it
+            n += 1
+    else:
+        raise RuntimeError(f"could not claim a pin slot in channel {channel_id}")
+    try:
+        db.pins.insert_one({"_id": pin_key(channel_id, message_id), "slot": n,
+                            "created_at": _now()})
+    except DuplicateKeyError:
+        pass
+
+
+def last_pin_slot(db, channel_id: str) -> int:
+    return last_claimed(lambda n: db.pin_index.find_one({"_id": pin_slot(channel_id, n)},
+                                                        projection={"_id": 1}))[0]
+
+
+def ever_pinned(db, channel_id: str) -> list[str]:
+    """The ids of the messages on the channel's pin index, each once, oldest
+    first pin first."""
+    ids: dict[str, None] = {}
+    for n in range(1, last_pin_slot(db, channel_id) + 1):
+        entry = db.pin_index.find_one({"_id": pin_slot(channel_id, n)},
+                                      projection={"message_id": 1})
+        if entry is not None:
+            ids.setdefault(entry["message_id"], None)
+    return list(ids)
+
+
+def pinned(db, channel_id: str) -> list[dict]:
+    """The channel's pinned messages as they are now, the newest pin first:
+    each message ever pinned, kept if its latest change says it is pinned (an
+    unpinned or deleted one is not)."""
+    found = []
+    for message_id in ever_pinned(db, channel_id):
+        doc = get_message(db, message_id)
+        if doc is not None and doc["channel_id"] == channel_id and doc.get("pinned") \
+                and doc.get("deleted_at") is None:
+            found.append(doc)
+    return sorted(found, key=lambda d: (d.get("pinned_at") or d["created_at"], d["seq"]),
+                  reverse=True)
+
+
+def pinned_by_scan(db) -> list[tuple[str, str]]:
+    """(channel, message id) of every message pinned now, from every change: a
+    scan of the whole collection, for the admin job that indexes pins made
+    before the index existed. Never on a normal path."""
+    latest: dict[str, dict] = {}
+    for change in db.message_changes.find(projection={"message_id": 1, "channel_id": 1,
+                                                      "rev": 1, "state.pinned": 1}):
+        known = latest.get(change["message_id"])
+        if known is None or change["rev"] > known["rev"]:
+            latest[change["message_id"]] = change
+    return sorted((c["channel_id"], c["message_id"]) for c in latest.values()
+                  if c.get("state", {}).get("pinned"))
 
 
 # -- outbox (written here, read by the relay) --------------------------------------

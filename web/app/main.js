@@ -13,6 +13,7 @@ import { renderChannelHead, renderMessages, renderTyping, revealMessage, showCha
 import { renderThread, reloadThread, threadChannel } from './views/thread.js';
 import { onEscape, openDrawer } from './views/panels.js';
 import { search } from './views/search.js';
+import { pinChanged, reloadPins } from './views/pins.js';
 import { profileDialog } from './views/dialogs.js';
 import { forgetMembers } from './views/composer.js';
 import { putChannel } from './channels.js';
@@ -36,7 +37,7 @@ socket.addEventListener('state', (e) => { store.connection = e.detail; banner();
 window.addEventListener('offline', () => { socket.drop(); banner(); });
 window.addEventListener('online', () => { banner(); socket.connect(); });
 socket.resumeChannels = resumeChannels;
-socket.addEventListener('hello', () => viewing());
+socket.addEventListener('hello', () => { viewing(); reloadPins(); });
 socket.addEventListener('hello', (e) => resync({ resuming: e.detail.resuming }).catch((err) => console.warn('resync failed', err)));
 socket.addEventListener('resumed', (e) => {
   window.parley.lastResume = e.detail;
@@ -72,8 +73,8 @@ const handlers = {
     store.emit('unread');
     if (d.unread && store.active === d.channel_id) renderMessages(d.channel_id);
   },
-  'message.updated': (m) => store.messages.has(m.channel_id) && store.putMessages(m.channel_id, [m]),
-  'message.deleted': (m) => store.messages.has(m.channel_id) && store.putMessages(m.channel_id, [m]),
+  'message.updated': (m) => { pinChanged(m); return store.messages.has(m.channel_id) && store.putMessages(m.channel_id, [m]); },
+  'message.deleted': (m) => { pinChanged(m); return store.messages.has(m.channel_id) && store.putMessages(m.channel_id, [m]); },
   'reaction.added': (d) => handlers['message.updated'](d.message),
   'reaction.removed': (d) => handlers['message.updated'](d.message),
   async 'member.joined'(d) {
@@ -213,8 +214,7 @@ async function start() {
   $('#scrim').onclick = () => openDrawer(false);
   $('#search').onsubmit = (e) => {
     e.preventDefault();
-    const text = $('#search-q').value.trim();
-    if (text) search(text);
+    search($('#search-q').value.trim());   // empty: the filters alone
   };
   document.addEventListener('visibilitychange', () => {
     setIdle(document.visibilityState === 'hidden');

@@ -13,6 +13,7 @@ import { renderCache, renderList } from './messages.js';
 import { composer } from './composer.js';
 import { openThread } from './thread.js';
 import { inviteDialog, channelInfo } from './dialogs.js';
+import { showPins } from './pins.js';
 import { canManage, setArchived } from '../channels.js';
 
 const root = () => $('#channel');
@@ -52,6 +53,7 @@ export async function showChannel(channelId) {
   clear(root(),
     h('header', { class: 'chan-head' },
       view.heading, view.topic,
+      h('button', { onclick: () => showPins(store.channels.get(channelId) || channel), 'aria-label': 'Pinned messages' }, 'Pinned'),
       dm ? null : h('button', { onclick: () => channelInfo(store.channels.get(channelId) || channel),
         'aria-label': 'Channel members' }, 'Members'),
       dm ? null : h('button', { onclick: () => inviteDialog(channel) }, 'Invite')),
