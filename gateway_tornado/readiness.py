@@ -1,9 +1,15 @@
-"""Is this gateway ready to serve? ``/readyz`` asks what every request needs:
-Redis (sessions, rate limits) and, over RabbitMQ, each service's ``health`` RPC.
-All checks run at once, each bounded by ``TIMEOUT``, so an answer comes within
-about that time even when something hangs. Traefik's load balancer health check
-polls ``/readyz``: a gateway that is not ready leaves the pool until it is again.
-``/healthz`` stays the liveness answer (the process runs its event loop)."""
+"""Is this gateway ready to serve? ``/readyz`` asks Redis (sessions, rate limits) and,
+over RabbitMQ, each service's ``health`` RPC. All checks run at once, each bounded by
+``TIMEOUT``, so an answer comes within about that time even when something hangs.
+
+Ready means this gateway's own links work: Redis answers, and at least one service
+answers over RabbitMQ (so its connection and reply queue work). A service that no
+instance answers is named in ``degraded`` but does not make the gateway unready: every
+gateway would fail the same check, and taking them all out of Traefik's pool would turn
+one missing service (say search) into a total outage, where the other routes still
+work and the missing one answers ``service_unavailable``. Traefik's health check polls
+``/readyz``: a gateway cut off from Redis or RabbitMQ leaves the pool until it is
+again. ``/healthz`` stays the liveness answer (the process runs its event loop)."""
 from __future__ import annotations
 
 import asyncio
@@ -32,12 +38,16 @@ async def _timed(probe: Awaitable[Any]) -> dict[str, Any]:
 
 
 async def check(gateway: Gateway) -> dict[str, Any]:
-    """``{"ready": bool, "gateway": name, "checks": {name: {"ok", "ms", "error"?, "detail"?}}}``
-    with one check named ``redis`` and one ``rpc:<service>`` per service."""
+    """``{"ready": bool, "gateway": name, "degraded": [service…],
+    "checks": {name: {"ok", "ms", "error"?, "detail"?}}}`` with one check named
+    ``redis`` and one ``rpc:<service>`` per service."""
     probes = {"redis": gateway.sessions.redis.ping()}
     for service in SERVICES:
         probes[f"rpc:{service}"] = gateway.rpc.call(service, "health", _timeout=TIMEOUT)
     results = await asyncio.gather(*(_timed(probe) for probe in probes.values()))
     checks = dict(zip(probes, results))
-    return {"ready": all(c["ok"] for c in checks.values()), "gateway": gateway.name,
+    services = {name: c for name, c in checks.items() if name.startswith("rpc:")}
+    ready = checks["redis"]["ok"] and any(c["ok"] for c in services.values())
+    return {"ready": ready, "gateway": gateway.name,
+            "degraded": [name.removeprefix("rpc:") for name, c in services.items() if not c["ok"]],
             "checks": checks}

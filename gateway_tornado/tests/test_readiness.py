@@ -1,5 +1,6 @@
-"""/readyz: 200 only when Redis and every service's health RPC answer, 503 naming
-the failing check otherwise; /healthz stays 200 (alive) either way."""
+"""/readyz: 200 when Redis and RabbitMQ (some service's health RPC) answer, naming any
+service nobody answers for as degraded; 503 naming the failing check when the
+gateway's own links fail; /healthz stays 200 (alive) either way."""
 from __future__ import annotations
 
 import asyncio
@@ -31,15 +32,25 @@ async def test_ready_when_redis_and_every_service_answer(fetch, healthy):
 
 @pytest.mark.parametrize("failure", [ServiceUnavailable("no rpc-search queue"),
                                      RpcTimeout("search.health did not answer")])
-async def test_a_service_that_does_not_answer_makes_it_not_ready_and_is_named(
+async def test_a_service_that_does_not_answer_is_named_degraded_and_the_gateway_stays_ready(
         fetch, healthy, failure):
     healthy.answer("search", "health", failure)
     response = await fetch("/readyz")
     body = json.loads(response.body)
-    assert response.code == 503 and body["status"] == "not_ready"
+    assert response.code == 200 and body["status"] == "ready"
+    assert body["degraded"] == ["search"]
     failing = {name: check for name, check in body["checks"].items() if not check["ok"]}
     assert list(failing) == ["rpc:search"]
     assert failing["rpc:search"]["error"] == failure.code
+
+
+async def test_no_service_answering_means_no_link_to_rabbitmq_and_not_ready(fetch, healthy):
+    for service in SERVICES:
+        healthy.answer(service, "health", ServiceUnavailable("broker unreachable"))
+    response = await fetch("/readyz")
+    body = json.loads(response.body)
+    assert response.code == 503 and body["status"] == "not_ready"
+    assert sorted(body["degraded"]) == sorted(SERVICES)
     assert (await fetch("/healthz")).code == 200  # alive, only not ready
 
 
@@ -67,7 +78,7 @@ async def test_a_hanging_check_is_cut_at_the_timeout(fetch, healthy, monkeypatch
     monkeypatch.setattr(healthy, "call", channels_hangs)
     response = await fetch("/readyz")
     body = json.loads(response.body)
-    assert response.code == 503
+    assert response.code == 200 and body["degraded"] == ["channels"]
     assert body["checks"]["rpc:channels"]["error"] == "no answer within 0.2s"
     assert body["checks"]["rpc:channels"]["ms"] < 2000
 
