@@ -41,6 +41,18 @@ def test_scrolling_walks_the_whole_history_while_the_page_keeps_a_bounded_window
     expect(ada.message(f"m {HISTORY}")).to_be_visible()
     assert ada.messages().count() <= WINDOW
 
+    # a reaction to a message older than those loaded does not drop it in out of place
+    page.evaluate("""async (channelId) => {
+      const { api, get } = await import('/app/api.js');
+      const [first] = await get(`/channels/${channelId}/messages?after=0&limit=1`);
+      await api('PUT', `/channels/${channelId}/messages/${first.id}/reactions/tada`);
+    }""", channel_id)
+    loaded = ada.messages().count()
+    ada.send("after the reaction")
+    expect(ada.message("after the reaction")).not_to_have_class(re.compile(r"\bpending\b"))
+    expect(ada.messages()).to_have_count(loaded + 1)
+    expect(ada.messages().first.locator(".body")).not_to_have_text("m 1")
+
     # scroll up until the first message is there (older pages load on the way)
     first = ada.messages().locator(".body", has_text=re.compile(r"^m 1$"))
     for _ in range(30):
@@ -49,17 +61,18 @@ def test_scrolling_walks_the_whole_history_while_the_page_keeps_a_bounded_window
         page.locator("#channel .messages").evaluate("list => { list.scrollTop = 0; }")
         page.wait_for_timeout(150)
     expect(first).to_have_count(1)
-    assert ada.messages().count() == HISTORY
+    assert ada.messages().count() == HISTORY + 1
     texts = ada.messages().locator(".body").all_inner_texts()
-    assert texts == [f"m {i}" for i in range(1, HISTORY + 1)]
+    assert texts == [f"m {i}" for i in range(1, HISTORY + 1)] + ["after the reaction"]
+    expect(first.locator("xpath=..").locator(".reaction")).to_contain_text("1")
 
     # back at the bottom the window shrinks again
     page.get_by_role("button", name="Jump to latest ↓").click()
     expect(ada.messages()).to_have_count(WINDOW)
-    expect(ada.message(f"m {HISTORY}")).to_be_in_viewport()
+    expect(ada.message("after the reaction")).to_be_in_viewport()
 
     # a new message adds one element and leaves the others in place
-    latest = ada.message(f"m {HISTORY}").element_handle()
+    latest = ada.message("after the reaction").element_handle()
     ada.send("one more")
     expect(ada.message("one more")).not_to_have_class(re.compile(r"\bpending\b"))
     assert latest.evaluate("el => el.isConnected")

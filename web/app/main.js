@@ -73,8 +73,10 @@ const handlers = {
     store.emit('unread');
     if (d.unread && store.active === d.channel_id) renderMessages(d.channel_id);
   },
-  'message.updated': (m) => { pinChanged(m); return store.messages.has(m.channel_id) && store.putMessages(m.channel_id, [m]); },
-  'message.deleted': (m) => { pinChanged(m); return store.messages.has(m.channel_id) && store.putMessages(m.channel_id, [m]); },
+  // An edit, delete, pin or reaction: kept for messages in the loaded stretch of
+  // history only (an older one would be drawn out of place, above a gap).
+  'message.updated': (m) => { pinChanged(m); if (store.holds(m)) store.putMessages(m.channel_id, [m]); },
+  'message.deleted': (m) => handlers['message.updated'](m),
   'reaction.added': (d) => handlers['message.updated'](d.message),
   'reaction.removed': (d) => handlers['message.updated'](d.message),
   async 'member.joined'(d) {

@@ -49,6 +49,17 @@ export const store = {
     return Math.max(0, ...seqs) > seen;
   },
 
+  // Whether a message is in the stretch of history held: known, or not older than the
+  // oldest message held.
+  holds(m) {
+    const box = this.messages.get(m.channel_id);
+    if (!box) return false;
+    if (box.has(m.id)) return true;
+    let oldest = Infinity;
+    for (const held of box.values()) oldest = Math.min(oldest, held.seq);
+    return m.seq >= oldest;
+  },
+
   // Messages of a channel (or of a thread) in seq order, drafts last.
   list(channelId, threadId = null) {
     const all = [...this.channelMessages(channelId).values()].sort((a, b) => a.seq - b.seq);
