@@ -30,6 +30,9 @@ PRESENCE_CHANGED = "presence.changed"
 TYPING = "typing"
 # Bus only: someone's unread and mention counters in one channel changed (to that person).
 UNREAD_CHANGED = "unread.changed"
+# Bus only: someone's profile (name, status, avatar…) changed (to everyone sharing a
+# channel with them).
+USER_UPDATED = "user.updated"
 
 
 def channel_key(channel_id: str) -> str:
@@ -38,6 +41,13 @@ def channel_key(channel_id: str) -> str:
 
 def user_key(user_id: str) -> str:
     return f"user.{user_id}"
+
+
+def keys_around(user_id: str, channels: list[dict]) -> list[str]:
+    """Where news about a person goes (presence, profile): their own devices and every
+    channel, DM and group DM they are in (``channels`` as channels.list_for_user gives
+    them). One event published on each key reaches a socket once (it dedupes by id)."""
+    return [user_key(user_id), *(channel_key(channel["id"]) for channel in channels)]
 
 
 def utcnow() -> datetime:
@@ -175,6 +185,21 @@ class PresenceChanged(Event):
     def _data_is_a_status(cls, data: dict[str, Any]) -> dict[str, Any]:
         if data.get("status") not in ("online", "away", "offline"):
             raise ValueError("status must be online, away or offline")
+        return data
+
+
+class UserUpdated(Event):
+    """``user.updated`` (v1, real-time bus only): ``data`` is the person's profile as
+    ``GET /users/{id}`` shows it, after a change of name, title, time zone, status or
+    avatar."""
+
+    type: Literal["user.updated"] = USER_UPDATED
+
+    @field_validator("data")
+    @classmethod
+    def _data_is_a_profile(cls, data: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(data.get("user_id"), str) or "display_name" not in data:
+            raise ValueError("data must be a profile with user_id and display_name")
         return data
 
 

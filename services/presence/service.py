@@ -23,7 +23,7 @@ from nameko.timer import timer
 
 from services.common.dependencies import RealtimeBus, RedisClient, TimedRpcProxy
 from services.common.errors import NotFound
-from services.common.events import PresenceChanged, Typing, channel_key, user_key
+from services.common.events import PresenceChanged, Typing, channel_key, keys_around
 from services.common.metrics import PEOPLE_ONLINE
 from services.common.service_base import ParleyService
 from services.common.validation import validated
@@ -126,9 +126,8 @@ class Service(ParleyService):
             (seen,) = self.store.last_seen([user_id])
             event = PresenceChanged(data={"user_id": user_id, "status": status,
                                           "last_seen_at": _iso(seen)})
-            self.realtime(user_key(user_id), event)
-            for channel in self.channels.list_for_user(user_id):
-                self.realtime(channel_key(channel["id"]), event)
+            for key in keys_around(user_id, self.channels.list_for_user(user_id)):
+                self.realtime(key, event)
         return status
 
 

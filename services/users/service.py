@@ -12,7 +12,7 @@ from services.common.audit import AuditLogEntrypoints, AuditTrail
 from services.common.config import get_config
 from services.common.dependencies import RealtimeBus, S3Storage, TimedRpcProxy
 from services.common.errors import Forbidden, NotFound
-from services.common.events import MessageCreated, UnreadChanged, user_key
+from services.common.events import MessageCreated, UnreadChanged, UserUpdated, keys_around, user_key
 from services.common.service_base import ParleyService
 from services.common.validation import validated, validated_object
 
@@ -83,7 +83,7 @@ class Service(ParleyService, AuditLogEntrypoints):
         actor = roles.actor(self.db.session, actor_id)
         storage.update_profile(actor, values)
         self.db.session.commit()
-        return self._view(actor)
+        return self._announce_profile(actor)
 
     @rpc
     def set_avatar(self, actor_id, image_b64):
@@ -204,6 +204,16 @@ class Service(ParleyService, AuditLogEntrypoints):
                 data={"channel_id": channel_id, "unread": after["unread"],
                       "mentions": after["mentions"]}))
 
+    def _announce_profile(self, profile) -> dict:
+        """After the commit: ``user.updated`` with the profile as others see it, to the
+        person's devices and everyone sharing a conversation with them (a status or a
+        new name shows at once, not on the next reload). Returns the view."""
+        view = self._view(profile)
+        event = UserUpdated(data=view)
+        for key in keys_around(profile.user_id, self.channels.list_for_user(profile.user_id)):
+            self.realtime(key, event)
+        return view
+
     def _profile(self, user_id):
         profile = storage.get_profile(self.db.session, user_id)
         if profile is None:
@@ -248,7 +258,7 @@ class Service(ParleyService, AuditLogEntrypoints):
         self.db.session.commit()
         if old and old != prefix:
             avatars.remove(self.files, old)
-        return self._view(actor)
+        return self._announce_profile(actor)
 
     def _share_a_channel(self, user_id, other_id) -> bool:
         mine = {c["id"] for c in self.channels.list_for_user(user_id)}

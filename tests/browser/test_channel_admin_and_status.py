@@ -149,8 +149,7 @@ def test_a_status_with_emoji_and_expiry_shows_beside_the_name(room):
     page.get_by_role("button", name=f"Message {bob.name}").click()
     expect(page.locator("#channel h1")).to_have_text(bob.name)
 
-    # no event announces a profile edit: Bob reads Ada's status with her profile
-    bob.page.reload()
+    # Bob heard the new status live (user.updated), without reloading
     status = f'.status-emoji[title="on holiday"]'
     expect(bob.page.locator("#sidebar .side-item", has_text=ada.name).locator(status)).to_have_text("🌴")
     bob.open_channel(channel_id)

@@ -101,6 +101,12 @@ const handlers = {
     store.receipts.get(d.channel_id).set(d.user_id, d.read_seq ?? 0);
     store.emit('messages', d.channel_id);
   },
+  // Someone's name, status or avatar changed (mine too, from another device).
+  'user.updated'(d) {
+    store.users.set(d.user_id, d);
+    if (d.user_id === store.me.user_id) store.me = d;
+    store.emit('users');
+  },
   'presence.changed'(d) {
     store.presence.set(d.user_id, d.status);
     store.emit('presence');

@@ -199,3 +199,32 @@ def test_a_huge_image_is_refused(people, s3):
     with pytest.raises(InvalidInput):
         people.set_avatar("mo", image(width=10_000, height=5_000, fmt="PNG", mode="1", color=0))
     assert s3.client.objects == {} and people.get("mo")["avatar"] is None
+
+
+# -- others hear of a change at once ------------------------------------------------------
+def updates(bus):
+    return [(key, event["data"]) for key, event in bus.published if event["type"] == "user.updated"]
+
+
+def test_a_profile_edit_is_announced_to_the_person_and_every_conversation_they_are_in(
+        people, channels, bus):
+    channels.members["general"] = ["mo", "ada"]
+    channels.members["dm-mo-max"] = ["mo", "max"]
+    edited = people.update_profile("mo", {"status_text": "on a train", "status_emoji": ":train:"})
+    announced = updates(bus)
+    assert sorted(key for key, _ in announced) == ["channel.dm-mo-max", "channel.general", "user.mo"]
+    assert all(data == edited for _, data in announced)
+    assert edited["status"]["text"] == "on a train"
+
+
+def test_a_new_or_removed_avatar_is_announced_too(people, bus):
+    people.set_avatar("mo", image())
+    people.remove_avatar("mo")
+    announced = [data["avatar"] for key, data in updates(bus) if key == "user.mo"]
+    assert announced[0] is not None and announced[1] is None
+
+
+def test_a_refused_edit_announces_nothing(people, bus):
+    with pytest.raises(InvalidInput):
+        people.update_profile("mo", {"display_name": ""})
+    assert updates(bus) == []
