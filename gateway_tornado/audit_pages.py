@@ -14,8 +14,7 @@ import asyncio
 from datetime import datetime
 from typing import Any, Awaitable, Callable
 
-from services.common.audit import entry_cursor
-from services.common.cursors import decode_cursor, encode_cursor
+from services.common.cursors import decode_cursor, encode_cursor, entry_cursor
 
 SOURCES = ("auth", "users", "channels")
 START, DONE = "", "-"   # a source not read yet; a source with nothing more

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from gateway_tornado.audit_pages import SOURCES
-from services.common.audit import entry_cursor
+from services.common.cursors import entry_cursor
 from services.common.cursors import decode_cursor
 from services.common.errors import Forbidden, InvalidInput
 

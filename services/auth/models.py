@@ -8,11 +8,11 @@
 - password_resets: one-time reset tokens sent by mail, stored only as hashes.
 
 Times are stored as UTC; SQLite (unit tests) hands them back naive, so code that
-compares them goes through :func:`as_utc`.
+compares them goes through :func:`services.common.times.as_utc`.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, String, func, true
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -22,12 +22,6 @@ from services.common.audit import AuditLogColumns
 
 class Base(DeclarativeBase):
     pass
-
-
-def as_utc(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=timezone.utc)
 
 
 class Credential(Base):

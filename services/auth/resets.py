@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from services.common.errors import Forbidden, NotFound, Unauthenticated
+from services.common.times import as_utc
 
 from . import accounts, audit_trail, opaque, passwords, sessions, store
 from .context import Ctx
-from .models import Credential, PasswordReset, as_utc
+from .models import Credential, PasswordReset
 from .schemas import ResetConfirmation
 from .throttle import account_id
 

@@ -20,10 +20,11 @@ import structlog
 from services.common.errors import NotFound, ServiceUnavailable, Unauthenticated
 from services.common.events import Event, user_key
 from services.common.revocation import SESSION_REVOKED, revoked_session_key
+from services.common.times import as_utc
 
 from . import opaque, store
 from .context import Ctx
-from .models import RefreshToken, Session, as_utc
+from .models import RefreshToken, Session
 
 log = structlog.get_logger(__name__)
 

@@ -31,8 +31,9 @@ from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, and_,
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from .cursors import decode_cursor, encode_cursor
+from .cursors import decode_cursor, entry_cursor
 from .errors import Forbidden, InvalidInput
+from .times import as_utc
 from .validation import plain_text, validated
 
 TABLE = "audit_log"
@@ -78,11 +79,6 @@ class AuditLogColumns:
                 "actor_id": self.actor_id, "action": self.action,
                 "target_type": self.target_type, "target_id": self.target_id,
                 "details": self.details or {}, "request_id": self.request_id, "ip": self.ip}
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands times back naive; they were written as UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def check_details(details: dict[str, Any]) -> dict[str, Any]:
@@ -163,13 +159,6 @@ class AuditQuery(BaseModel):
         if value is not None and value.tzinfo is None:
             raise ValueError("give a time zone (e.g. 2026-01-01T00:00:00Z)")
         return value
-
-
-def entry_cursor(at: str | datetime, entry_id: int) -> str:
-    """The position just after an entry, in the order pages are read (newest first).
-    The gateway makes these too, when it merges several services' pages."""
-    moment = at if isinstance(at, datetime) else datetime.fromisoformat(at)
-    return encode_cursor(as_utc(moment).isoformat(), str(entry_id))
 
 
 def _position(cursor: str | None) -> tuple[datetime, int] | None:

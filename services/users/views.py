@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from services.common.times import as_utc
+
 from .models import Profile
 
 
@@ -27,14 +29,9 @@ def profile(profile: Profile, avatar: dict | None = None,
     }
 
 
-def _aware(value: datetime) -> datetime:
-    # SQLite (unit tests) hands back naive datetimes; they were stored as UTC.
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-
-
 def _passed(expires_at: datetime | None, at: datetime) -> bool:
-    return expires_at is not None and _aware(expires_at) <= at
+    return expires_at is not None and as_utc(expires_at) <= at
 
 
 def _iso(value: datetime | None) -> str | None:
-    return _aware(value).isoformat() if value is not None else None
+    return as_utc(value).isoformat() if value is not None else None
