@@ -34,3 +34,4 @@ test-unit: bootstrap  ## only the tests that need no running stack
 bench: up  ## measure what the stores cost (results in var/bench/, summary in docs/performance.md)
 	@$(PY) -m bench.message_store
 	@$(PY) -m bench.fanout
+	@$(PY) -m bench.load steady

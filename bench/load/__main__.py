@@ -1,0 +1,4 @@
+"""``python -m bench.load <scenario>``: see bench/load/scenarios.py."""
+from .scenarios import main
+
+main()

@@ -1,0 +1,119 @@
+"""What the stack's processes cost, read from /proc (Linux only).
+
+CPU: utime + stime of every process under supervisord (its children and their
+descendants: PostgreSQL's backends, Erlang's helpers), summed; the difference between
+two readings is what the stack spent in between. Memory: VmRSS of the gateway
+processes, whose pids supervisorctl gives."""
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SUPERVISOR_CONF = REPO / "var" / "etc" / "supervisor" / "supervisord.conf"
+SUPERVISORCTL = REPO / ".venv" / "bin" / "supervisorctl"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def supervisor_pid(program: str | None = None) -> int | None:
+    """The pid of a supervisord program, or of supervisord itself (None: not running)."""
+    args = [str(SUPERVISORCTL), "-c", str(SUPERVISOR_CONF), "pid"]
+    if program:
+        args.append(program)
+    try:
+        out = subprocess.run(args, capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return int(out) if out.isdigit() and int(out) > 0 else None
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # the command name (field 2) is in parentheses and may hold spaces
+    return [str(pid), raw[raw.index("(") + 1:raw.rindex(")")]] + raw[raw.rindex(")") + 2:].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of one process, in seconds (0 if it is gone)."""
+    fields = _stat_fields(pid)
+    return (int(fields[13]) + int(fields[14])) / TICKS if fields else 0.0
+
+
+def descendants(root: int) -> list[int]:
+    """Every process below ``root`` (not root itself)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(int(entry.name))
+            if fields:
+                children.setdefault(int(fields[3]), []).append(int(entry.name))
+    found, stack = [], list(children.get(root, []))
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(children.get(pid, []))
+    return found
+
+
+def rss_bytes(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def open_files_limit(pid: int) -> tuple[int, int] | None:
+    """(soft, hard) "Max open files" of a process."""
+    try:
+        for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
+            if line.startswith("Max open files"):
+                soft, hard = line.split()[3:5]
+                return (int(soft) if soft.isdigit() else -1, int(hard) if hard.isdigit() else -1)
+    except OSError:
+        pass
+    return None
+
+
+def raise_own_open_files() -> int:
+    """Raise this process's RLIMIT_NOFILE soft limit to its hard limit; the new soft."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class StackProbe:
+    """Readings of the stack's CPU and the gateways' memory, taken as a run goes."""
+
+    def __init__(self, gateways: list[str]):
+        self.root = supervisor_pid()
+        self.gateways = {name: supervisor_pid(name) for name in gateways}
+
+    def available(self) -> bool:
+        return self.root is not None
+
+    def stack_cpu(self) -> float:
+        """CPU seconds used so far by every live process under supervisord. A process
+        that ended in between drops out (its time is lost to the difference), so a
+        run whose processes restart is flagged by the caller, not corrected."""
+        return sum(cpu_seconds(pid) for pid in descendants(self.root)) if self.root else 0.0
+
+    def gateway_rss(self) -> dict[str, int]:
+        return {name: rss_bytes(pid) for name, pid in self.gateways.items() if pid}
+
+    def reading(self) -> dict:
+        return {"stack_cpu_s": self.stack_cpu(), "own_cpu_s": own_cpu_seconds(),
+                "gateway_rss": self.gateway_rss()}

@@ -1,0 +1,132 @@
+"""Timing arithmetic shared by every scenario and the floors: percentiles, summaries,
+per-second series, and the ledger that decides loss and duplicates."""
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .model import parse_marker
+
+PERCENTILES = (50, 95, 99)
+
+
+def percentile(ordered: list[float], q: float) -> float:
+    """Nearest-rank percentile of an ascending list (the value below which q% of the
+    samples fall, itself a sample: no interpolation between two latencies)."""
+    if not ordered:
+        return math.nan
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def summary(seconds: list[float]) -> dict:
+    """Latencies given in seconds, summarised in milliseconds."""
+    ordered = sorted(seconds)
+    if not ordered:
+        return {"count": 0}
+    out = {"count": len(ordered)}
+    for q in PERCENTILES:
+        out[f"p{q}_ms"] = round(percentile(ordered, q) * 1000, 2)
+    out["max_ms"] = round(ordered[-1] * 1000, 2)
+    out["mean_ms"] = round(sum(ordered) / len(ordered) * 1000, 2)
+    return out
+
+
+def series(samples: list[tuple[float, float]], start: float, window: float = 1.0
+           ) -> list[dict]:
+    """``(at, latency)`` pairs bucketed by ``window`` seconds after ``start`` (by the
+    time the sample was taken): each bucket's count and percentiles, for the chart."""
+    buckets: dict[int, list[float]] = defaultdict(list)
+    for at, latency in samples:
+        buckets[int((at - start) // window)].append(latency)
+    out = []
+    for index in sorted(buckets):
+        ordered = sorted(buckets[index])
+        out.append({"t": round(index * window, 3), "count": len(ordered),
+                    **{f"p{q}_ms": round(percentile(ordered, q) * 1000, 2)
+                       for q in PERCENTILES},
+                    "max_ms": round(ordered[-1] * 1000, 2)})
+    return out
+
+
+@dataclass
+class Sent:
+    """One message the generator sent, and what became of it."""
+    room: str
+    sender: str
+    recipients: frozenset[str]
+    sent_at: float
+    acked_at: float | None = None
+    failed: str | None = None
+
+
+@dataclass
+class Ledger:
+    """Every message sent and every delivery seen, matched by the text's marker.
+
+    A delivery is ``(txn_id, recipient)``. Loss: an acknowledged message with a
+    recipient who never had it. Duplicate: a recipient who had it more than once (after
+    the target's own dedupe by message id, which every Parley client does). A failed
+    send that was delivered anyway is not a loss nor a duplicate: it is counted as
+    ``delivered_unacked``."""
+    sent: dict[str, Sent] = field(default_factory=dict)
+    delivered: dict[tuple[str, str], int] = field(default_factory=dict)
+    delivery_samples: list[tuple[float, float]] = field(default_factory=list)
+    foreign: int = 0          # deliveries of texts this run did not send (older runs)
+    misdirected: int = 0      # deliveries to someone not in the room
+
+    def sending(self, txn_id: str, room: str, sender: str, recipients: frozenset[str],
+                at: float) -> None:
+        self.sent[txn_id] = Sent(room, sender, recipients, at)
+
+    def acked(self, txn_id: str, at: float) -> None:
+        self.sent[txn_id].acked_at = at
+
+    def failed(self, txn_id: str, why: str) -> None:
+        self.sent[txn_id].failed = why
+
+    def delivery(self, recipient: str, text: str, received_at: float) -> None:
+        parsed = parse_marker(text)
+        sent = self.sent.get(parsed[0]) if parsed else None
+        if sent is None:
+            self.foreign += 1
+            return
+        if recipient not in sent.recipients:
+            self.misdirected += 1
+        key = (parsed[0], recipient)
+        seen = self.delivered.get(key, 0)
+        self.delivered[key] = seen + 1
+        if not seen:
+            self.delivery_samples.append((received_at, received_at - sent.sent_at))
+
+    def outstanding(self) -> int:
+        """Deliveries still awaited for acknowledged messages."""
+        return sum(1 for txn, s in self.sent.items() if s.acked_at is not None
+                   for r in s.recipients if (txn, r) not in self.delivered)
+
+    def verdict(self) -> dict:
+        acked = {t: s for t, s in self.sent.items() if s.acked_at is not None}
+        lost = [(t, r) for t, s in acked.items() for r in s.recipients
+                if (t, r) not in self.delivered]
+        duplicates = [(key, n) for key, n in self.delivered.items() if n > 1]
+        return {"sent": len(self.sent), "acked": len(acked),
+                "failed": sum(1 for s in self.sent.values() if s.failed),
+                "expected_deliveries": sum(len(s.recipients) for s in acked.values()),
+                "delivered": len(self.delivered),
+                "lost": len(lost), "lost_examples": lost[:10],
+                "duplicates": len(duplicates),
+                "duplicate_examples": [list(k) + [n] for k, n in duplicates[:10]],
+                "delivered_unacked": sum(1 for (t, _) in self.delivered
+                                         if self.sent[t].acked_at is None),
+                "foreign": self.foreign, "misdirected": self.misdirected}
+
+    def ack_latencies(self, since: float = -math.inf, until: float = math.inf
+                      ) -> list[float]:
+        return [s.acked_at - s.sent_at for s in self.sent.values()
+                if s.acked_at is not None and since <= s.sent_at < until]
+
+    def delivery_latencies(self, since: float = -math.inf, until: float = math.inf
+                           ) -> list[float]:
+        return [latency for at, latency in self.delivery_samples
+                if since <= at - latency < until]
