@@ -1,0 +1,1 @@
+"""Matrix Synapse as the benchmark's peer: install, config, its PostgreSQL, a smoke test."""
