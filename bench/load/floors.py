@@ -13,7 +13,6 @@ p50s says how much more than the bare minimum Parley spends.
 """
 from __future__ import annotations
 
-import asyncio
 import socket
 import subprocess
 import sys

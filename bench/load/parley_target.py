@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tornado.httpclient import HTTPClientError
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from tornado.websocket import WebSocketClosedError, websocket_connect
 
 from services.common.rpc_client import AsyncRpcClient
@@ -45,7 +45,7 @@ PASSWORD = "bench load passphrase 9"
 RETRYABLE = (429, 502, 503, 504)
 INVITE_BATCH = 100            # services/channels/schemas.py MAX_INVITES
 SETUP_CONCURRENCY = 8         # argon2 hashes in flight: about what 2 cores can hash
-CONNECT_CONCURRENCY = 50
+HTTP_CONNECTIONS = 64         # Tornado's client queues beyond its max_clients (10 by default)
 
 
 class ParleyError(Exception):
@@ -94,11 +94,12 @@ class ParleyTarget:
     name = "parley"
 
     def __init__(self, base_url: str, amqp_uri: str, state_dir: Path,
-                 ws_url: str | None = None):
+                 ws_url: str | None = None, people_prefix: str = "bench-load"):
         self.base_url = base_url
         self.api = f"{base_url}/api/v1"
         self.ws_url = ws_url or base_url.replace("http", "ws", 1) + "/ws"
         self.amqp_uri = amqp_uri
+        self.people_prefix = people_prefix
         self.people_file = state_dir / "load-parley-people.json"
         self.accounts: dict[str, Account] = {}          # handle (user id) -> account
         self.rooms_of: dict[str, list[str]] = {}         # handle -> channel ids
@@ -110,6 +111,7 @@ class ParleyTarget:
 
     # -- Target -------------------------------------------------------------------------
     async def start(self) -> None:
+        AsyncHTTPClient.configure(None, max_clients=HTTP_CONNECTIONS)
         ready = await http("GET", f"{self.base_url}/readyz")
         if ready.status != 200:
             raise RuntimeError(f"Parley is not ready at {self.base_url}: {ready.status} "
@@ -123,7 +125,7 @@ class ParleyTarget:
 
     async def create_people(self, count: int) -> list[str]:
         saved = self._load_people()
-        emails = [f"bench-load-{count}-{i}@example.test" for i in range(count)]
+        emails = [f"{self.people_prefix}-{count}-{i}@example.test" for i in range(count)]
         accounts = await bounded(SETUP_CONCURRENCY, (self._sign_in(e, saved.get(e))
                                                      for e in emails))
         for account in accounts:
@@ -384,7 +386,8 @@ class ParleySession:
     async def switch(self, room_id: str) -> None:
         """Open another conversation: tell presence, then load its latest page."""
         await self.request({"type": "view", "channel_id": room_id})
+        token = await self.target.fresh_token(self.account)
         page = await patient(lambda: http(
             "GET", f"{self.target.api}/channels/{room_id}/messages?limit=50",
-            token=self.account.token))
+            token=token))
         ParleyTarget._ok(page, "history")

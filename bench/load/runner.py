@@ -77,6 +77,25 @@ class LoadRun:
 
         await asyncio.gather(*(one(h) for h in handles))
 
+    async def settle(self, quiet_frames: int = 50, most: float = 30.0) -> float:
+        """Wait until the connections are quiet (fewer than ``quiet_frames`` frames in a
+        second: the presence news of everyone coming online has passed), at most
+        ``most`` seconds; a target that counts no frames gets a fixed 3 s."""
+        started = time.monotonic()
+        frames = getattr(self.target, "frames", None)
+        if frames is None:
+            await asyncio.sleep(3.0)
+            return 3.0
+        last = sum(frames.values())
+        while time.monotonic() - started < most:
+            await asyncio.sleep(1.0)
+            now = sum(frames.values())
+            if now - last < quiet_frames:
+                break
+            last = now
+        self.setup_seconds["settle"] = round(time.monotonic() - started, 2)
+        return self.setup_seconds["settle"]
+
     async def close(self) -> None:
         await asyncio.gather(*(s.close() for s in self.sessions.values()),
                              return_exceptions=True)
@@ -173,7 +192,7 @@ class LoadRun:
         window = sent_until - start
         messages = state.counts["message"] + state.counts["reply"]
         attempted = messages + state.counts["message_failed"] + state.counts["reply_failed"]
-        deliveries = self.ledger.delivery_latencies(start, sent_until)
+        deliveries = self.ledger.delivery_latencies(start, finished)
         result = {
             "label": label, "target": self.target.name, "rate": rate, "seconds": seconds,
             "people": self.workload.people, "rooms": len(self.workload.rooms),
@@ -182,7 +201,7 @@ class LoadRun:
             "planned_messages": state.planned_messages,
             "messages_per_s": round(messages / window, 2) if window else 0,
             "deliveries_per_s": round(len(deliveries) / window, 2) if window else 0,
-            "ack": summary(self.ledger.ack_latencies(start, sent_until)),
+            "ack": summary(self.ledger.ack_latencies(start, finished)),
             "delivery": summary(deliveries),
             "delivery_series": series(self.ledger.delivery_samples, start),
             "actions": {k: summary(v) for k, v in state.latency.items()},

@@ -36,7 +36,6 @@ from .target import Target
 
 GATEWAYS = [f"gateway-{port}" for port in get_config()["gateway.instances"]]
 DOC = REPO / "docs" / "performance.md"
-SETTLE_SECONDS = 3.0   # after everyone connected: let the presence announcements pass
 
 
 def base_url() -> str:
@@ -44,8 +43,10 @@ def base_url() -> str:
     return f"http://{cfg['stack.host']}:{cfg['traefik.port']}"
 
 
-def make_target(state_dir: Path, ws_url: str | None = None) -> ParleyTarget:
-    return ParleyTarget(base_url(), get_config()["amqp.uri"], state_dir, ws_url=ws_url)
+def make_target(state_dir: Path, ws_url: str | None = None,
+                people_prefix: str = "bench-load") -> ParleyTarget:
+    return ParleyTarget(base_url(), get_config()["amqp.uri"], state_dir, ws_url=ws_url,
+                        people_prefix=people_prefix)
 
 
 def load_target(name: str, state_dir: Path) -> Target:
@@ -66,7 +67,7 @@ async def steady(args) -> tuple[dict, str]:
     run = LoadRun(load_target(args.target, args.state_dir), workload, StackProbe(GATEWAYS))
     try:
         await run.setup()
-        await asyncio.sleep(SETTLE_SECONDS)
+        await run.settle()
         result = await run.phase(args.rate, args.seconds, grace=args.grace, label="steady")
     finally:
         await run.close()
@@ -90,7 +91,7 @@ async def capacity(args) -> tuple[dict, str]:
     phases, best, rate = [], None, args.rate
     try:
         await run.setup()
-        await asyncio.sleep(SETTLE_SECONDS)
+        await run.settle()
         while rate <= args.max_rate:
             result = await run.phase(rate, args.seconds, grace=args.grace, label=f"{rate:g}/s")
             result["fail_reasons"] = passes(result, p99_ms=args.p99_ms)
@@ -125,7 +126,8 @@ async def idle(args) -> tuple[dict, str]:
     own_limit = raise_own_open_files()
     gateway = GATEWAYS[0]
     port = gateway.split("-")[1]
-    target = make_target(args.state_dir, ws_url=f"ws://{get_config()['stack.host']}:{port}/ws")
+    target = make_target(args.state_dir, ws_url=f"ws://{get_config()['stack.host']}:{port}/ws",
+                         people_prefix="bench-idle")
     probe = StackProbe([gateway])
     gateway_limit = open_files_limit(probe.gateways[gateway]) if probe.gateways[gateway] else None
     notes = []
@@ -199,7 +201,7 @@ async def reconnect(args) -> tuple[dict, str]:
 
     try:
         await run.setup()
-        await asyncio.sleep(SETTLE_SECONDS)
+        await run.settle()
         result = await run.phase(args.rate, args.seconds, grace=args.grace, label="storm",
                                  during=storm)
     finally:
