@@ -43,7 +43,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from bench.synapse.server import SERVER_NAME, Synapse
 
 from .parley_target import bounded   # the one helper both targets' set-up shares
-from .procstat import cpu_seconds, descendants
+from .procstat import cpu_seconds, descendants, own_cpu_seconds, rss_bytes
 from .target import OnMessage
 
 PASSWORD = "bench load passphrase 9"
@@ -137,6 +137,11 @@ class SynapseTarget:
         compare with the Parley stack's (procstat.StackProbe)."""
         return sum(cpu_seconds(pid) for pid in self.pids())
 
+    def probe(self) -> "SynapseProbe":
+        """What runner.LoadRun takes as its probe for a Synapse run, in place of the
+        Parley stack's procstat.StackProbe (which would read the stack's processes)."""
+        return SynapseProbe(self)
+
     # -- HTTP --------------------------------------------------------------------------
     async def call(self, method: str, path: str, body: Any = None, token: str | None = None,
                    query: dict | None = None, timeout: float = 60.0) -> dict:
@@ -223,6 +228,29 @@ class SynapseTarget:
         session = SynapseSession(self, handle, on_message)
         await session.open()
         return session
+
+
+class SynapseProbe:
+    """Readings shaped like procstat.StackProbe's, for Synapse: ``stack_cpu_s`` is the
+    CPU time of Synapse and its PostgreSQL, and the one "gateway" (the process holding
+    every client connection) is Synapse itself."""
+
+    def __init__(self, target: SynapseTarget):
+        self.target = target
+
+    def available(self) -> bool:
+        return self.target.server.process is not None
+
+    def stack_cpu(self) -> float:
+        return self.target.cpu_seconds()
+
+    def gateway_rss(self) -> dict[str, int]:
+        process = self.target.server.process
+        return {"synapse": rss_bytes(process.pid)} if process is not None else {}
+
+    def reading(self) -> dict:
+        return {"stack_cpu_s": self.stack_cpu(), "own_cpu_s": own_cpu_seconds(),
+                "gateway_rss": self.gateway_rss()}
 
 
 class SynapseSession:
