@@ -39,6 +39,7 @@ from tornado.websocket import WebSocketClosedError, websocket_connect
 from services.common.rpc_client import AsyncRpcClient
 from tests.support.client import Response, http
 
+from .report import progress
 from .target import OnMessage
 
 PASSWORD = "bench load passphrase 9"
@@ -126,8 +127,17 @@ class ParleyTarget:
     async def create_people(self, count: int) -> list[str]:
         saved = self._load_people()
         emails = [f"{self.people_prefix}-{count}-{i}@example.test" for i in range(count)]
-        accounts = await bounded(SETUP_CONCURRENCY, (self._sign_in(e, saved.get(e))
-                                                     for e in emails))
+        done = 0
+
+        async def sign_in(email: str) -> Account:
+            nonlocal done
+            account = await self._sign_in(email, saved.get(email))
+            done += 1
+            if done % 100 == 0:
+                progress(f"{done}/{count} people signed in")
+            return account
+
+        accounts = await bounded(SETUP_CONCURRENCY, (sign_in(e) for e in emails))
         for account in accounts:
             self.accounts[account.user_id] = account
         self._save_people()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import math
+import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -23,6 +25,12 @@ the latency percentiles over time are under `var/bench/`.
 """
 COLOURS = {"p50_ms": (40, 110, 200), "p95_ms": (230, 140, 20), "p99_ms": (200, 40, 40),
            "max_ms": (150, 150, 150)}
+
+
+def progress(line: str) -> None:
+    """A line on stderr while a long run goes on (setup of a thousand people takes
+    minutes the first time)."""
+    print(f"[{time.strftime('%H:%M:%S')}] {line}", file=sys.stderr, flush=True)
 
 
 def stamp(now: datetime | None = None) -> str:

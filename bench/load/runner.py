@@ -22,6 +22,7 @@ from typing import Awaitable, Callable
 
 from .model import EMOJI, Action, Workload, marker_text, schedule
 from .procstat import StackProbe
+from .report import progress
 from .stats import Ledger, series, summary
 from .target import Session, Target
 
@@ -40,6 +41,7 @@ class LoadRun:
         self.room_ids: list[str] = []
         self.members: list[frozenset[str]] = []
         self.sessions: dict[str, Session] = {}
+        self.unconnected: dict[str, str] = {}    # handle -> why its connection failed
         self.ledger = Ledger()
         self.setup_seconds: dict[str, float] = {}
         self._phases = 0
@@ -50,6 +52,7 @@ class LoadRun:
         await self.target.start()
         self.handles = await self.target.create_people(self.workload.people)
         self.setup_seconds["people"] = round(time.monotonic() - started, 2)
+        progress(f"{len(self.handles)} people ready in {self.setup_seconds['people']} s")
         mark = time.monotonic()
         gate = asyncio.Semaphore(8)
 
@@ -62,18 +65,26 @@ class LoadRun:
         self.members = [frozenset(self.handles[m] for m in r.members)
                         for r in self.workload.rooms]
         self.setup_seconds["rooms"] = round(time.monotonic() - mark, 2)
+        progress(f"{len(self.room_ids)} rooms ready in {self.setup_seconds['rooms']} s")
         mark = time.monotonic()
         await self.connect_all(self.handles)
         self.setup_seconds["connect"] = round(time.monotonic() - mark, 2)
+        progress(f"{len(self.sessions)} connected, {len(self.unconnected)} failed, in "
+                 f"{self.setup_seconds['connect']} s")
 
     async def connect_all(self, handles: list[str]) -> None:
+        """Connect everyone; one who cannot connect is left out of the run (neither
+        sends nor is expected to receive) and reported, rather than ending the run."""
         gate = asyncio.Semaphore(self.connect_concurrency)
 
         async def one(handle: str) -> None:
             async with gate:
-                self.sessions[handle] = await self.target.connect(
-                    handle, lambda room, sender, text, at, me=handle:
-                    self.ledger.delivery(me, text, at))
+                try:
+                    self.sessions[handle] = await self.target.connect(
+                        handle, lambda room, sender, text, at, me=handle:
+                        self.ledger.delivery(me, text, at))
+                except Exception as error:   # reported with the results
+                    self.unconnected[handle] = repr(error)
 
         await asyncio.gather(*(one(h) for h in handles))
 
@@ -109,7 +120,8 @@ class LoadRun:
         runs alongside (a fault or a reconnect storm) and its answer is reported."""
         self._phases += 1
         self.ledger = Ledger()
-        run_id = f"{label[:8]}{self._phases}-{uuid.uuid4().hex[:6]}"
+        tag = "".join(c for c in label if c.isalnum())[:8] or "phase"   # txn ids: marker-safe
+        run_id = f"{tag}{self._phases}-{uuid.uuid4().hex[:6]}"
         state = _PhaseState()
         before = self.probe.reading() if self.probe else None
         rss_series: list[dict] = []
@@ -127,6 +139,7 @@ class LoadRun:
             state.tasks.add(task)
             task.add_done_callback(state.tasks.discard)
         sent_until = time.monotonic()
+        progress(f"{label}: schedule done ({len(state.lag)} actions); draining")
         if state.tasks:
             await asyncio.wait(list(state.tasks), timeout=60)
         side_result = await side if side else None
@@ -142,8 +155,11 @@ class LoadRun:
     async def _act(self, action: Action, txn: str, n: int, state: "_PhaseState") -> None:
         room_id = self.room_ids[action.room]
         handle = self.handles[action.actor]
-        session = self.sessions[handle]
+        session = self.sessions.get(handle)
         kind = action.kind
+        if session is None:
+            state.counts[f"{kind}_skipped_unconnected"] += 1
+            return
         if kind in EXTRA_KINDS and not hasattr(session, EXTRA_KINDS[kind]):
             if kind != "reply":       # a target without threads gets a plain message
                 state.counts[f"{kind}_skipped"] += 1
@@ -159,8 +175,8 @@ class LoadRun:
         try:
             if kind in ("message", "reply"):
                 text = marker_text(txn, handle, n)
-                self.ledger.sending(txn, room_id, handle, self.members[action.room] - {handle},
-                                    started)
+                recipients = self.members[action.room] - {handle} - self.unconnected.keys()
+                self.ledger.sending(txn, room_id, handle, frozenset(recipients), started)
                 if kind == "reply":
                     await session.reply(room_id, recent[-1 - n % len(recent)], text, txn)
                 else:
@@ -197,6 +213,8 @@ class LoadRun:
             "label": label, "target": self.target.name, "rate": rate, "seconds": seconds,
             "people": self.workload.people, "rooms": len(self.workload.rooms),
             "workload": self.workload.describe(), "setup_seconds": self.setup_seconds,
+            "connections": len(self.sessions), "unconnected": len(self.unconnected),
+            "unconnected_examples": list(self.unconnected.values())[:5],
             "sent_messages": attempted, "acked_messages": messages,
             "planned_messages": state.planned_messages,
             "messages_per_s": round(messages / window, 2) if window else 0,
