@@ -93,9 +93,9 @@ class Synapse:
         """Install if needed, start PostgreSQL with an empty database, start Synapse
         and wait until /health answers (the first start creates the schema)."""
         install()
+        self._stop_leftover()
         if self.healthy():
-            raise RuntimeError(f"something already answers on {self.base_url}: "
-                               "a Synapse left running by an earlier run?")
+            raise RuntimeError(f"something already answers on {self.base_url}")
         self.render()
         self.postgres.start()
         self.postgres.fresh_database()
@@ -105,6 +105,7 @@ class Synapse:
              "--config-path", str(self.config_path)],
             cwd=self.state, stdout=log, stderr=subprocess.STDOUT)
         log.close()
+        (self.state / "synapse.pid").write_text(f"{self.process.pid}\n")
         deadline = time.monotonic() + timeout
         while not self.healthy():
             if self.process.poll() is not None:
@@ -114,6 +115,25 @@ class Synapse:
                 self.stop()
                 raise TimeoutError(f"Synapse not healthy after {timeout:.0f}s: see {self.log_path}")
             time.sleep(0.25)
+
+    def _stop_leftover(self, wait: float = 30) -> None:
+        """A Synapse that an earlier, killed benchmark left running from this state dir
+        (synapse.pid, written at start, names it; its command line names our config) is
+        stopped first. Synapse writes its own pid_file only when it daemonizes."""
+        pid_file = self.state / "synapse.pid"
+        try:
+            pid = int(pid_file.read_text().strip())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        except (OSError, ValueError):
+            return
+        if "synapse.app.homeserver" not in cmdline or str(self.config_path) not in cmdline:
+            return
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + wait
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if Path(f"/proc/{pid}").exists():
+            os.kill(pid, signal.SIGKILL)
 
     def stop(self) -> None:
         """SIGTERM Synapse (SIGKILL after 30 s), then stop its PostgreSQL."""
