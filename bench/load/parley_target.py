@@ -132,14 +132,14 @@ class ParleyTarget:
         async def sign_in(email: str) -> Account:
             nonlocal done
             account = await self._sign_in(email, saved.get(email))
+            self.accounts[account.user_id] = account
             done += 1
-            if done % 100 == 0:
+            if done % 100 == 0:         # kept as it goes: a crash does not cost the hashing
+                self._save_people()
                 progress(f"{done}/{count} people signed in")
             return account
 
         accounts = await bounded(SETUP_CONCURRENCY, (sign_in(e) for e in emails))
-        for account in accounts:
-            self.accounts[account.user_id] = account
         self._save_people()
         return [account.user_id for account in accounts]
 
