@@ -248,6 +248,8 @@ class ParleySession:
 
     # -- connection --------------------------------------------------------------------
     async def open(self, resume: bool = False, attempts: int = 40) -> None:
+        points = self._resume_points() if resume else {}
+        resume = bool(points)     # someone in no channel has nothing to resume (1+ needed)
         token = await self.target.fresh_token(self.account)
         url = f"{self.target.ws_url}?access_token={token}" + ("&resume=1" if resume else "")
         delay = 0.1
@@ -272,7 +274,7 @@ class ParleySession:
         self.ws = ws
         self._reader = asyncio.create_task(self._read(ws))
         if resume:
-            await self.request({"type": "resume", "channels": self._resume_points()},
+            await self.request({"type": "resume", "channels": points},
                                timeout=120, wait_connected=False)
         self.connected.set()
 

@@ -188,7 +188,7 @@ async def reconnect(args) -> tuple[dict, str]:
 
     async def storm(start: float) -> dict:
         await asyncio.sleep(args.seconds / 3)
-        victims = [run.sessions[h] for h in run.handles[:args.drop]]
+        victims = [run.sessions[h] for h in run.handles[:args.drop] if h in run.sessions]
         cut = time.monotonic()
         for session in victims:
             session.drop()
