@@ -10,6 +10,7 @@ import os
 import resource
 import subprocess
 from pathlib import Path
+from typing import Callable
 
 REPO = Path(__file__).resolve().parents[2]
 SUPERVISOR_CONF = REPO / "var" / "etc" / "supervisor" / "supervisord.conf"
@@ -96,20 +97,29 @@ def own_cpu_seconds() -> float:
 
 
 class StackProbe:
-    """Readings of the stack's CPU and the gateways' memory, taken as a run goes."""
+    """Readings of the stack's CPU and the gateways' memory, taken as a run goes.
 
-    def __init__(self, gateways: list[str]):
+    ``roots``: the processes whose trees make the server under test (default: Parley's
+    supervisord, itself not counted). A peer started by the bench (Synapse and its
+    PostgreSQL) passes its own, so that each side is charged for its own processes."""
+
+    def __init__(self, gateways: list[str], roots: Callable[[], list[int]] | None = None):
         self.root = supervisor_pid()
+        self.roots = roots
         self.gateways = {name: supervisor_pid(name) for name in gateways}
 
     def available(self) -> bool:
-        return self.root is not None
+        return self.root is not None or self.roots is not None
 
     def stack_cpu(self) -> float:
-        """CPU seconds used so far by every live process under supervisord. A process
+        """CPU seconds used so far by every live process of the server. A process
         that ended in between drops out (its time is lost to the difference), so a
         run whose processes restart is flagged by the caller, not corrected."""
-        return sum(cpu_seconds(pid) for pid in descendants(self.root)) if self.root else 0.0
+        if self.roots is not None:
+            pids = [p for root in self.roots() for p in [root] + descendants(root)]
+        else:
+            pids = descendants(self.root) if self.root else []
+        return sum(cpu_seconds(pid) for pid in pids)
 
     def gateway_rss(self) -> dict[str, int]:
         return {name: rss_bytes(pid) for name, pid in self.gateways.items() if pid}

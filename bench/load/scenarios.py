@@ -9,7 +9,8 @@
 Every run writes var/bench/load-<scenario>-<target>-<time>.json (and .png for the
 load phases) and appends its table to docs/performance.md (``--no-doc``: not).
 ``--target synapse`` loads bench/load/synapse_target.py, which provides
-``make_target(state_dir) -> Target`` like ``make_target`` below.
+``make_target(state_dir) -> Target`` like ``make_target`` below, and may provide
+``process_ids() -> list[int]`` (its server's processes) for the CPU figures.
 """
 from __future__ import annotations
 
@@ -55,6 +56,14 @@ def load_target(name: str, state_dir: Path) -> Target:
     return importlib.import_module(f"bench.load.{name}_target").make_target(state_dir)
 
 
+def probe_for(target: Target) -> StackProbe:
+    """Parley: everything under supervisord and its gateways. A target with
+    ``process_ids()`` (a peer the bench starts) is measured on those processes."""
+    if hasattr(target, "process_ids"):
+        return StackProbe([], roots=target.process_ids)
+    return StackProbe(GATEWAYS)
+
+
 def mix_for(args) -> Mix:
     if args.mix == "messages" or (args.mix == "auto" and args.target != "parley"):
         return ONLY_MESSAGES
@@ -64,7 +73,8 @@ def mix_for(args) -> Mix:
 # -- scenarios (each returns the result dict and the markdown body) --------------------------
 async def steady(args) -> tuple[dict, str]:
     workload = build_workload(args.people, args.channels, seed=args.seed, mix=mix_for(args))
-    run = LoadRun(load_target(args.target, args.state_dir), workload, StackProbe(GATEWAYS))
+    target = load_target(args.target, args.state_dir)
+    run = LoadRun(target, workload, probe_for(target))
     try:
         await run.setup()
         await run.settle()
@@ -87,7 +97,8 @@ async def capacity(args) -> tuple[dict, str]:
     rooms = max(1, args.people // args.room_size)
     workload = build_workload(args.people, rooms, seed=args.seed, room_size=args.room_size,
                               mix=mix_for(args))
-    run = LoadRun(load_target(args.target, args.state_dir), workload, StackProbe(GATEWAYS))
+    target = load_target(args.target, args.state_dir)
+    run = LoadRun(target, workload, probe_for(target))
     phases, best, rate = [], None, args.rate
     try:
         await run.setup()
@@ -184,7 +195,8 @@ async def reconnect(args) -> tuple[dict, str]:
     close frame) and reconnect at once with resume; time until every one has its
     ``resumed``, and the loss check over the whole phase."""
     workload = build_workload(args.people, args.channels, seed=args.seed, mix=mix_for(args))
-    run = LoadRun(load_target(args.target, args.state_dir), workload, StackProbe(GATEWAYS))
+    target = load_target(args.target, args.state_dir)
+    run = LoadRun(target, workload, probe_for(target))
 
     async def storm(start: float) -> dict:
         await asyncio.sleep(args.seconds / 3)
