@@ -35,7 +35,7 @@ class LoadRun:
                  connect_concurrency: int = 50):
         self.target = target
         self.workload = workload
-        self.probe = probe
+        self.probe = probe if probe is not None and probe.available() else None
         self.connect_concurrency = connect_concurrency
         self.handles: list[str] = []
         self.room_ids: list[str] = []
