@@ -264,21 +264,32 @@ def _floors_table(floors: dict, parley_p50: float | None) -> str:
 
 
 def _reading(result: dict) -> str:
-    cpu = result.get("cpu", {})
-    rss = result.get("gateway_rss_bytes", {})
+    """The rest of a phase in a few lines: each action kind, the workload, setup,
+    the generator's own lag and CPU, errors, and the gateways' memory."""
+    counts = result["counts"]
+    kinds = set(result["actions"]) | {k[:-len("_failed")] for k in counts
+                                      if k.endswith("_failed")}
+    rows = [[kind, result["actions"].get(kind, {}).get("count", 0),
+             counts.get(f"{kind}_failed", 0), result["actions"].get(kind, {}).get("p50_ms"),
+             result["actions"].get(kind, {}).get("p99_ms")] for kind in sorted(kinds)]
+    text = table(["action", "done", "failed", "p50 ms (to ack)", "p99 ms"], rows)
+    cpu, rss = result.get("cpu", {}), result.get("gateway_rss_bytes", {})
+    lag = result["schedule_lag"]
     lines = [f"Workload: {json.dumps(result['workload'])}.",
-             f"Setup (s): {json.dumps(result['setup_seconds'])}; other actions: "
-             f"{json.dumps(result['actions'])}.",
-             f"Generator lag behind the schedule: {json.dumps(result['schedule_lag'])}; "
-             f"errors: {json.dumps(result['errors'])}."]
+             f"Setup seconds: {json.dumps(result['setup_seconds'])}; connections "
+             f"{result['connections']} ({result['unconnected']} failed).",
+             f"Generator behind its schedule: p50 {lag.get('p50_ms')} ms, p99 "
+             f"{lag.get('p99_ms')} ms. Errors: {json.dumps(result['errors'])}. Verdict: "
+             f"{result['verdict']['acked']} acknowledged, {result['verdict']['lost']} lost, "
+             f"{result['verdict']['duplicates']} duplicated."]
     if cpu:
-        lines.append(f"CPU: the stack used {cpu['stack_seconds']} s, the generator "
-                     f"{cpu['generator_seconds']} s, over {cpu['window_seconds']} s; gateway "
+        lines.append(f"CPU: the stack used {cpu['stack_seconds']} s and the generator "
+                     f"{cpu['generator_seconds']} s in {cpu['window_seconds']} s; gateway "
                      f"RSS before/after (MiB): "
                      + ", ".join(f"{k} {rss['before'].get(k, 0) / 2**20:.0f}/"
                                  f"{rss['after'].get(k, 0) / 2**20:.0f}"
                                  for k in rss.get("before", {})) + ".")
-    return "\n".join(lines)
+    return text + "\n\n" + "\n".join(lines)
 
 
 def _latest_steady_p50(out_dir: Path) -> float | None:
