@@ -4,6 +4,7 @@ context of their own (separate storage, so separate sessions and sockets)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -88,6 +89,53 @@ class Person:
         box = self.page.locator("#channel .composer textarea")
         box.fill(text)
         box.press("Enter")
+
+    def create_channel(self, name: str, topic: str = "") -> str:
+        """A public channel made through the UI, then open; returns its id."""
+        page = self.page
+        page.get_by_role("button", name="Create a channel").click()
+        page.get_by_label("Channel name").fill(name)
+        if topic:
+            page.get_by_label("Topic (optional)").fill(topic)
+        page.get_by_role("button", name="Create", exact=True).click()
+        expect(page.locator("#channel h1")).to_have_text(f"# {name}")
+        return re.search(r"#/c/(\w+)", page.url).group(1)
+
+    def invite(self, other: "Person", channel_id: str) -> None:
+        """Invites `other` to the open channel through the UI; their sidebar shows it."""
+        page = self.page
+        page.get_by_role("button", name="Invite").click()
+        page.get_by_label("Find people").fill(other.name)
+        page.get_by_role("button", name=f"Invite {other.name}").click()
+        expect(page.get_by_role("button", name=f"Invited {other.name}")).to_be_visible()
+        page.keyboard.press("Escape")
+        # their socket hears member.joined: the channel appears in their sidebar
+        expect(other.page.locator(f'#sidebar [data-channel="{channel_id}"]')).to_be_visible()
+
+    def post_messages(self, channel_id: str, texts: list[str], tag: str) -> None:
+        """Many messages at once through the API (history to scroll or search), each
+        with client id `<tag>-<n>`: a retry after a failure (a gateway restarting)
+        is the same message, never a second one."""
+        self.page.evaluate("""async ([channelId, texts, tag]) => {
+          const { post } = await import('/app/api.js');
+          for (const [i, text] of texts.entries()) {
+            for (let attempt = 1; ; attempt += 1) {
+              try {
+                await post(`/channels/${channelId}/messages`, { text, client_msg_id: `${tag}-${i}` });
+                break;
+              } catch (err) {
+                if (attempt === 5) throw err;
+                await new Promise((r) => setTimeout(r, 500 * attempt));
+              }
+            }
+          }
+        }""", [channel_id, texts, tag])
+
+    def acknowledged(self, text: str):
+        """The message once the server stored it (a pending draft is redrawn on its ack)."""
+        message = self.message(text)
+        expect(message).not_to_have_class(re.compile(r"\bpending\b"))
+        return message
 
     def messages(self):
         return self.page.locator("#channel .messages .msg")

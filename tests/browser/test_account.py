@@ -85,9 +85,7 @@ def test_browse_join_and_mute_a_public_channel(people):
     jo = people("Jo").sign_up()
     kim = people("Kim").sign_up()
     name = f"open-{jo.name[-6:]}"
-    jo.page.get_by_role("button", name="Create a channel").click()
-    jo.page.get_by_label("Channel name").fill(name)
-    jo.page.get_by_role("button", name="Create", exact=True).click()
+    jo.create_channel(name)
     jo.send("welcome, anyone")
 
     page = kim.page

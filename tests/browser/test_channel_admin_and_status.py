@@ -15,13 +15,6 @@ from .test_two_people import room  # noqa: F401  (the fixture: Ada's channel, Bo
 pytestmark = pytest.mark.integration
 
 
-def acknowledged(person, text):
-    """The message once the server stored it (a pending draft is redrawn on its ack)."""
-    message = person.message(text)
-    expect(message).not_to_have_class(re.compile(r"\bpending\b"))
-    return message
-
-
 def channel_dialog(person):
     person.page.get_by_role("button", name="Channel members").click()
     return person.page.locator("#dialog")
@@ -31,7 +24,7 @@ def test_a_reaction_is_picked_by_searching_its_name(room):
     ada, bob, channel_id = room
     bob.open_channel(channel_id)
     ada.send("ship it on Monday")
-    message = acknowledged(bob, "ship it on Monday")
+    message = bob.acknowledged("ship it on Monday")
 
     message.hover()
     message.get_by_role("button", name="Add reaction").click()
@@ -47,7 +40,7 @@ def test_a_reaction_is_picked_by_searching_its_name(room):
     shot(bob.page, "emoji-picker")
     search.press("Enter")
     expect(bob.page.locator(".emoji-picker")).to_have_count(0)
-    expect(acknowledged(ada, "ship it on Monday").locator(".reaction")).to_have_text("🎉 1")
+    expect(ada.acknowledged("ship it on Monday").locator(".reaction")).to_have_text("🎉 1")
     expect(message.locator(".reaction")).to_have_attribute("aria-pressed", "true")
 
     # the composer's picker: recently used first, Esc closes, a pick goes in at the caret
@@ -63,7 +56,7 @@ def test_a_reaction_is_picked_by_searching_its_name(room):
     search.press("Enter")
     expect(box).to_have_value("on it 🚀")
     box.press("Enter")
-    expect(acknowledged(ada, "on it 🚀")).to_be_visible()
+    expect(ada.acknowledged("on it 🚀")).to_be_visible()
 
 
 def test_the_channel_manager_sets_topic_renames_removes_and_archives(room):
@@ -100,7 +93,7 @@ def test_the_channel_manager_sets_topic_renames_removes_and_archives(room):
     expect(bob.page.locator("#channel h2")).to_have_text("Welcome to Parley")
 
     ada.send("wrapping up")
-    last = acknowledged(ada, "wrapping up")
+    last = ada.acknowledged("wrapping up")
     dialog = channel_dialog(ada)
     dialog.get_by_role("button", name="Archive channel").click()
     expect(dialog).to_be_hidden()
@@ -153,7 +146,7 @@ def test_a_status_with_emoji_and_expiry_shows_beside_the_name(room):
     status = f'.status-emoji[title="on holiday"]'
     expect(bob.page.locator("#sidebar .side-item", has_text=ada.name).locator(status)).to_have_text("🌴")
     bob.open_channel(channel_id)
-    author = acknowledged(bob, "back in a week").locator(".meta")
+    author = bob.acknowledged("back in a week").locator(".meta")
     expect(author.locator(status)).to_have_text("🌴")
     dialog = channel_dialog(bob)
     expect(dialog.locator("li", has_text=ada.name).locator(status)).to_be_visible()

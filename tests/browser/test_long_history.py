@@ -17,26 +17,8 @@ WINDOW = 150   # web/app/views/channel.js
 def test_scrolling_walks_the_whole_history_while_the_page_keeps_a_bounded_window(people):
     ada = people("Ada").sign_up()
     page = ada.page
-    page.get_by_role("button", name="Create a channel").click()
-    page.get_by_label("Channel name").fill(f"history-{ada.name[-6:]}")
-    page.get_by_role("button", name="Create", exact=True).click()
-    expect(page.locator("#channel h1")).to_be_visible()
-    channel_id = re.search(r"#/c/(\w+)", page.url).group(1)
-    page.evaluate("""async ([channelId, count]) => {
-      const { post } = await import('/app/api.js');
-      for (let i = 1; i <= count; i += 1) {
-        // a retry with the same client id is the same message (a gateway may restart)
-        for (let attempt = 1; ; attempt += 1) {
-          try {
-            await post(`/channels/${channelId}/messages`, { text: `m ${i}`, client_msg_id: `seed-${i}` });
-            break;
-          } catch (err) {
-            if (attempt === 5) throw err;
-            await new Promise((r) => setTimeout(r, 500 * attempt));
-          }
-        }
-      }
-    }""", [channel_id, HISTORY])
+    channel_id = ada.create_channel(f"history-{ada.name[-6:]}")
+    ada.post_messages(channel_id, [f"m {i}" for i in range(1, HISTORY + 1)], "seed")
     page.reload()
     expect(ada.message(f"m {HISTORY}")).to_be_visible()
     assert ada.messages().count() <= WINDOW
@@ -49,7 +31,7 @@ def test_scrolling_walks_the_whole_history_while_the_page_keeps_a_bounded_window
     }""", channel_id)
     loaded = ada.messages().count()
     ada.send("after the reaction")
-    expect(ada.message("after the reaction")).not_to_have_class(re.compile(r"\bpending\b"))
+    ada.acknowledged("after the reaction")
     expect(ada.messages()).to_have_count(loaded + 1)
     expect(ada.messages().first.locator(".body")).not_to_have_text("m 1")
 
@@ -74,6 +56,6 @@ def test_scrolling_walks_the_whole_history_while_the_page_keeps_a_bounded_window
     # a new message adds one element and leaves the others in place
     latest = ada.message("after the reaction").element_handle()
     ada.send("one more")
-    expect(ada.message("one more")).not_to_have_class(re.compile(r"\bpending\b"))
+    ada.acknowledged("one more")
     assert latest.evaluate("el => el.isConnected")
     expect(ada.messages().last).to_contain_text("one more")

@@ -19,18 +19,8 @@ def room(people):
     """Ada creates a channel and invites Bob, through the UI; both have it open."""
     ada = people("Ada").sign_up()
     bob = people("Bob").sign_up()
-    page = ada.page
-    page.get_by_role("button", name="Create a channel").click()
-    page.get_by_label("Channel name").fill(f"pins-{ada.name[-6:]}")
-    page.get_by_role("button", name="Create", exact=True).click()
-    expect(page.locator("#channel h1")).to_be_visible()
-    channel_id = re.search(r"#/c/(\w+)", page.url).group(1)
-    page.get_by_role("button", name="Invite").click()
-    page.get_by_label("Find people").fill(bob.name)
-    page.get_by_role("button", name=f"Invite {bob.name}").click()
-    expect(page.get_by_role("button", name=f"Invited {bob.name}")).to_be_visible()
-    page.keyboard.press("Escape")
-    expect(bob.page.locator(f'#sidebar [data-channel="{channel_id}"]')).to_be_visible()
+    channel_id = ada.create_channel(f"pins-{ada.name[-6:]}")
+    ada.invite(bob, channel_id)
     bob.open_channel(channel_id)
     return ada, bob, channel_id
 
@@ -163,21 +153,9 @@ def test_search_by_person_and_with_a_file_finds_only_those_messages(room, tmp_pa
 def test_more_results_pages_by_cursor_and_newest_first_keeps_the_order(people):
     ada = people("Ada").sign_up()
     page = ada.page
-    page.get_by_role("button", name="Create a channel").click()
-    page.get_by_label("Channel name").fill(f"kites-{ada.name[-6:]}")
-    page.get_by_role("button", name="Create", exact=True).click()
-    expect(page.locator("#channel h1")).to_be_visible()
-    channel_id = re.search(r"#/c/(\w+)", page.url).group(1)
+    channel_id = ada.create_channel(f"kites-{ada.name[-6:]}")
     word = f"kite{ada.name[-6:]}"  # a word only this test's messages have
-    page.evaluate("""async ([channelId, word]) => {
-      const { post } = await import('/app/api.js');
-      for (let i = 1; i <= 25; i += 1) {
-        for (let attempt = 1; ; attempt += 1) {   // the same client id: one message
-          try { await post(`/channels/${channelId}/messages`, { text: `${word} ${i}`, client_msg_id: `kite-${i}` }); break; }
-          catch (err) { if (attempt === 5) throw err; await new Promise((r) => setTimeout(r, 500 * attempt)); }
-        }
-      }
-    }""", [channel_id, word])
+    ada.post_messages(channel_id, [f"{word} {i}" for i in range(1, 26)], "kite")
     page.evaluate("""async (word) => {   // the index follows Kafka: until it has all 25
       const { get } = await import('/app/api.js');
       for (let i = 0; i < 60; i += 1) {

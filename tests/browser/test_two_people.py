@@ -28,21 +28,8 @@ def room(people):
     """Ada creates a channel and invites Bob, both through the UI."""
     ada = people("Ada").sign_up()
     bob = people("Bob").sign_up()
-    page = ada.page
-    page.get_by_role("button", name="Create a channel").click()
-    name = f"launch-{ada.name[-6:]}"
-    page.get_by_label("Channel name").fill(name)
-    page.get_by_label("Topic (optional)").fill("shipping on Friday")
-    page.get_by_role("button", name="Create", exact=True).click()
-    expect(page.locator("#channel h1")).to_have_text(f"# {name}")
-    channel_id = re.search(r"#/c/(\w+)", page.url).group(1)
-    page.get_by_role("button", name="Invite").click()
-    page.get_by_label("Find people").fill(bob.name)
-    page.get_by_role("button", name=f"Invite {bob.name}").click()
-    expect(page.get_by_role("button", name=f"Invited {bob.name}")).to_be_visible()
-    page.keyboard.press("Escape")
-    # Bob's socket hears member.joined: the channel appears in his sidebar
-    expect(bob.page.locator(f'#sidebar [data-channel="{channel_id}"]')).to_be_visible()
+    channel_id = ada.create_channel(f"launch-{ada.name[-6:]}", topic="shipping on Friday")
+    ada.invite(bob, channel_id)
     return ada, bob, channel_id
 
 
