@@ -244,6 +244,8 @@ class ParleySession:
         self._pending: dict[str, tuple[asyncio.Future, Any]] = {}   # req_id -> (reply, socket)
         self._reader: asyncio.Task | None = None
         self._closing = False
+        self._dropped = False
+        self._recovery: asyncio.Task | None = None
         self._req = 0
 
     # -- connection --------------------------------------------------------------------
@@ -284,7 +286,9 @@ class ParleySession:
                 for room in rooms[:1000]}
 
     def drop(self) -> None:
-        """Cut the TCP connection without a close frame, as a lost network does."""
+        """Cut the TCP connection without a close frame, as a lost network does; the
+        caller reconnects (reconnect())."""
+        self._dropped = True
         self.connected.clear()
         if self.ws is not None and self.ws.protocol is not None:
             self.ws.protocol.stream.close()
@@ -293,6 +297,19 @@ class ParleySession:
         """Open a new socket and resume every channel from the last seq seen."""
         self.target.events["reconnects"] += 1
         await self.open(resume=True)
+        self._dropped = False
+
+    async def _recover(self) -> None:
+        """After the server closed the socket: reconnect and resume, as the protocol
+        asks of clients (docs/api/websocket.md, "Close codes"), a few times."""
+        for attempt in range(5):
+            try:
+                await self.reconnect()
+                self.target.events["recovered"] += 1
+                return
+            except Exception:   # counted; the next attempt waits a little longer
+                self.target.events["recover_failed"] += 1
+                await asyncio.sleep(0.5 * (attempt + 1))
 
     async def close(self) -> None:
         self._closing = True
@@ -317,6 +334,8 @@ class ParleySession:
             self.closed_with.append((ws.close_code, ws.close_reason))
             self.target.events[f"closed_{ws.close_code}"] += 1
             self.connected.clear()
+            if not self._dropped:      # the server closed it: come back as a client does
+                self._recovery = asyncio.create_task(self._recover())
         for future, written_on in list(self._pending.values()):
             if written_on is ws and not future.done():
                 future.set_exception(ConnectionError("socket closed before the reply"))
