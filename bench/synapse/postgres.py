@@ -96,21 +96,35 @@ class Cluster:
                                          "-D", str(self.data)]),
                            check=True, stdout=subprocess.DEVNULL)
 
-    def fresh_database(self) -> None:
-        """Drop and recreate Synapse's database, so every run starts from empty tables
-        (a run's people and rooms are its own, and results do not depend on history)."""
-        deadline = time.monotonic() + 30
+    def connect(self, dbname: str = DATABASE, wait: float = 30):
+        """A psycopg2 connection (autocommit), waiting for the server to accept."""
+        deadline = time.monotonic() + wait
         while True:
             try:
                 conn = psycopg2.connect(host=self.host, port=self.port, user=USER,
-                                        dbname="postgres")
-                break
+                                        dbname=dbname)
+                conn.autocommit = True
+                return conn
             except psycopg2.OperationalError:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
+
+    def pending_background_updates(self) -> int:
+        """Synapse's background updates not yet done (its `background_updates` table)."""
+        conn = self.connect()
         try:
-            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute("SELECT count(*) FROM background_updates")
+                return cur.fetchone()[0]
+        finally:
+            conn.close()
+
+    def fresh_database(self) -> None:
+        """Drop and recreate Synapse's database, so every run starts from empty tables
+        (a run's people and rooms are its own, and results do not depend on history)."""
+        conn = self.connect("postgres")
+        try:
             with conn.cursor() as cur:
                 cur.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
                 cur.execute(f"CREATE DATABASE {DATABASE} OWNER {USER} ENCODING 'UTF8' "

@@ -90,8 +90,9 @@ class Synapse:
             return False
 
     def start(self, timeout: float = 180) -> None:
-        """Install if needed, start PostgreSQL with an empty database, start Synapse
-        and wait until /health answers (the first start creates the schema)."""
+        """Install if needed, start PostgreSQL with an empty database, start Synapse,
+        wait until /health answers (it creates the schema first) and its background
+        updates are done (indexes that the fresh schema still builds)."""
         install()
         self._stop_leftover()
         if self.healthy():
@@ -107,13 +108,19 @@ class Synapse:
         log.close()
         (self.state / "synapse.pid").write_text(f"{self.process.pid}\n")
         deadline = time.monotonic() + timeout
-        while not self.healthy():
+        self._wait_for(self.healthy, "healthy", deadline)
+        # /health answers before the fresh database's background updates are done.
+        self._wait_for(lambda: self.postgres.pending_background_updates() == 0,
+                       "done with its background updates", deadline)
+
+    def _wait_for(self, ready, what: str, deadline: float) -> None:
+        while not ready():
             if self.process.poll() is not None:
                 raise RuntimeError(f"Synapse exited with {self.process.returncode}: "
                                    f"see {self.log_path}")
             if time.monotonic() > deadline:
                 self.stop()
-                raise TimeoutError(f"Synapse not healthy after {timeout:.0f}s: see {self.log_path}")
+                raise TimeoutError(f"Synapse not {what} in time: see {self.log_path}")
             time.sleep(0.25)
 
     def _stop_leftover(self, wait: float = 30) -> None:
