@@ -36,6 +36,7 @@ from typing import Any
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from tornado.websocket import WebSocketClosedError, websocket_connect
 
+from services.common.errors import RpcTimeout, ServiceUnavailable
 from services.common.rpc_client import AsyncRpcClient
 from tests.support.client import Response, http
 
@@ -45,7 +46,7 @@ from .target import OnMessage
 PASSWORD = "bench load passphrase 9"
 RETRYABLE = (429, 502, 503, 504)
 INVITE_BATCH = 100            # services/channels/schemas.py MAX_INVITES
-SETUP_CONCURRENCY = 8         # argon2 hashes in flight: about what 2 cores can hash
+SETUP_CONCURRENCY = 4         # argon2 hashes in flight: users→auth calls time out at 10 s
 HTTP_CONNECTIONS = 64         # Tornado's client queues beyond its max_clients (10 by default)
 
 
@@ -181,8 +182,15 @@ class ParleyTarget:
             if refreshed.status == 200:
                 return self._keep_tokens(account, refreshed.body)
         assert self.rpc is not None, "start() first"
-        created = await self.rpc.call("users", "admin_create_user", email, PASSWORD,
-                                      email.split("@")[0])
+        for attempt in range(5):      # idempotent: a timed-out try is simply asked again
+            try:
+                created = await self.rpc.call("users", "admin_create_user", email, PASSWORD,
+                                              email.split("@")[0])
+                break
+            except (RpcTimeout, ServiceUnavailable):
+                if attempt == 4:
+                    raise
+                await asyncio.sleep(1 + attempt)
         account.user_id = created["user_id"]
         login = await patient(lambda: http("POST", f"{self.api}/auth/login",
                                            {"email": email, "password": PASSWORD}))
