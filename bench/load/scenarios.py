@@ -33,6 +33,7 @@ from .procstat import REPO, StackProbe, open_files_limit, raise_own_open_files
 from .report import (PHASE_HEADERS, append_markdown, draw_latency_chart, phase_row, stamp,
                      table, write_json)
 from .runner import LoadRun, passes
+from .report import progress
 from .target import Target
 
 GATEWAYS = [f"gateway-{port}" for port in get_config()["gateway.instances"]]
@@ -135,7 +136,7 @@ async def idle(args) -> tuple[dict, str]:
     """``args.sockets`` idle WebSockets straight to one gateway's port (not through
     Traefik, so all land on it); memory per connection from its RSS."""
     own_limit = raise_own_open_files()
-    gateway = GATEWAYS[0]
+    gateway = args.gateway or GATEWAYS[0]
     port = gateway.split("-")[1]
     target = make_target(args.state_dir, ws_url=f"ws://{get_config()['stack.host']}:{port}/ws",
                          people_prefix="bench-idle")
@@ -165,6 +166,10 @@ async def idle(args) -> tuple[dict, str]:
                                                          lambda *_: None))
                 except Exception:   # counted: the limit is what this scenario looks for
                     failures += 1
+                if (len(sessions) + failures) % 500 == 0:
+                    progress(f"{len(sessions)} sockets open, {failures} failed, "
+                             f"{time.monotonic() - started:.0f} s, gateway RSS "
+                             f"{probe.gateway_rss()[gateway] / 2**20:.0f} MiB")
 
         await asyncio.gather(*(one(i) for i in range(args.sockets)))
         opened_in = time.monotonic() - started
@@ -321,6 +326,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--p99-ms", type=float, default=200.0)
     parser.add_argument("--sockets", type=int, default=10000, help="idle: sockets to open")
     parser.add_argument("--hold", type=float, default=15.0, help="idle: seconds held open")
+    parser.add_argument("--gateway", help="idle: the supervisor program (gateway-8102); "
+                        "pick one whose memory no earlier run has inflated")
     parser.add_argument("--drop", type=int, default=1000, help="reconnect: sockets to cut")
     parser.add_argument("--count", type=int, default=500, help="floors: calls each")
     parser.add_argument("--no-floors", dest="floors", action="store_false",
