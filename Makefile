@@ -31,7 +31,7 @@ test: bootstrap  ## set up and run every test (starts the stack if it is not run
 test-unit: bootstrap  ## only the tests that need no running stack
 	@$(PY) -m pytest -m "not integration"
 
-bench: up  ## measure what the stores cost (results in var/bench/, summary in docs/performance.md)
+bench: up  ## measure the stores, the fan-out and a steady load (results in var/bench/, summary in docs/performance.md)
 	@$(PY) -m bench.message_store
 	@$(PY) -m bench.fanout
 	@$(PY) -m bench.load steady
