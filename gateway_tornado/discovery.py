@@ -39,7 +39,7 @@ def dynamic_config(cfg: Config, urls: list[str]) -> dict:
                                                "burst": int(cfg["traefik.rate_burst"])}}},
         "services": {"gateways": {"loadBalancer": {
             "servers": [{"url": url} for url in sorted(urls)],
-            # /readyz: a gateway whose Redis or services do not answer leaves the pool;
+            # /readyz: a gateway cut off from Redis or RabbitMQ leaves the pool;
             # its checks take up to 2 s (gateway_tornado/readiness.py)
             "healthCheck": {"path": "/readyz", "interval": cfg["traefik.health_interval"],
                             "timeout": "3s"}}}},

@@ -35,8 +35,9 @@ class Health(BaseHandler):
 
 
 class Ready(BaseHandler):
-    """200 when Redis and every service answer (gateway_tornado/readiness.py), 503
-    otherwise; the body names each check either way. Traefik's health check."""
+    """200 when the gateway's own links work (Redis, and RabbitMQ: some service
+    answers), with unanswered services listed as ``degraded``; 503 otherwise
+    (gateway_tornado/readiness.py). The body names each check. Traefik's health check."""
 
     route = "readyz"
     rate_limited = False
