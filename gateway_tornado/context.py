@@ -24,3 +24,4 @@ class Gateway:
     limiter: RateLimiter      # token buckets per person and per address (Redis)
     sockets: set[Any] = field(default_factory=set)           # open /ws connections
     cleanups: set[Any] = field(default_factory=set)          # their closing tasks
+    readiness: dict[str, Any] = field(default_factory=dict)  # the last /readyz check (readiness.py)

@@ -44,7 +44,7 @@ class Ready(BaseHandler):
     logged = False
 
     async def get(self):
-        report = await readiness.check(self.gateway)
+        report = await readiness.current(self.gateway)
         ready = report.pop("ready")
         self.send_json({"status": "ready" if ready else "not_ready", **report},
                        200 if ready else 503)

@@ -86,3 +86,16 @@ async def test_a_hanging_check_is_cut_at_the_timeout(fetch, healthy, monkeypatch
 async def test_readiness_needs_no_token_and_takes_no_rate_limit_token(fetch, healthy):
     answers = await asyncio.gather(*(fetch("/readyz") for _ in range(5)))
     assert {answer.code for answer in answers} == {200}
+
+
+async def test_a_report_is_reused_for_a_few_seconds_and_then_checked_again(
+        fetch, healthy, monkeypatch):
+    first = await asyncio.gather(*(fetch("/readyz") for _ in range(5)))
+    assert [r.code for r in first] == [200] * 5
+    assert len(healthy.calls) == len(SERVICES)   # one check served all five
+
+    healthy.answer("search", "health", ServiceUnavailable("no rpc-search queue"))
+    assert json.loads((await fetch("/readyz")).body)["degraded"] == []  # still the last report
+    monkeypatch.setattr(readiness, "MAX_AGE", 0.0)
+    assert json.loads((await fetch("/readyz")).body)["degraded"] == ["search"]
+    assert len(healthy.calls) == 2 * len(SERVICES)
