@@ -70,3 +70,35 @@ class PasswordReset(OneTimeToken, Base):
 
 class AuditEntry(AuditLogColumns, Base):
     """One security-relevant action (services/common/audit.py, docs/audit.md)."""
+
+
+class Bot(Base):
+    """A bot user (docs/slack-compat.md): an account that never signs in with a
+    password (its credential's hash is not an argon2 hash, so every login fails),
+    reached through its tokens. ``key`` is the creator's idempotency key."""
+
+    __tablename__ = "bots"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("credentials.user_id"), unique=True)
+    app_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    key: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    created_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ApiToken(Base):
+    """A bot token (``xoxb-…``) or app-level token (``xapp-…``) of a bot, stored only
+    as the SHA-256 of the token; ``scopes`` is a space-separated list."""
+
+    __tablename__ = "api_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_id: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))            # "bot" or "app"
+    bot_id: Mapped[str] = mapped_column(ForeignKey("bots.id"), index=True)
+    scopes: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, field_validator
 
+from services.common.slack_scopes import APP_SCOPES, unknown
 from services.common.validation import normalise_email
 
 PASSWORD_CAP = 1024   # nothing longer is even hashed; the policy's own maximum is lower
@@ -60,3 +61,32 @@ class RefreshRequest(BaseModel):
 class ResetConfirmation(BaseModel):
     token: str = Field(min_length=1, max_length=TOKEN_CAP)
     new_password: str = Field(max_length=PASSWORD_CAP)
+
+
+class NewBot(BaseModel):
+    """A bot to create (docs/slack-compat.md). ``name`` is its Slack-style handle;
+    ``scopes`` of its bot token default to every bot scope; ``key`` (any string
+    the caller picks) makes a retried creation return the same bot."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,79}$")
+    display_name: str | None = Field(default=None, min_length=1, max_length=80)
+    scopes: list[str] | None = Field(default=None, max_length=100)
+    key: str | None = Field(default=None, min_length=1, max_length=64)
+
+    @field_validator("scopes")
+    @classmethod
+    def _known(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        wrong = unknown(value) + sorted(set(value) & set(APP_SCOPES))
+        if wrong:
+            raise ValueError(f"not a bot scope: {', '.join(wrong)}")
+        return sorted(set(value))
+
+
+class BotRef(BaseModel):
+    bot: str = Field(min_length=1, max_length=80)   # a bot id or a bot's name
+
+
+class ApiTokenText(BaseModel):
+    token: str = Field(min_length=1, max_length=TOKEN_CAP)

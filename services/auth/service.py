@@ -12,12 +12,12 @@ from services.common.errors import Forbidden, RateLimited, Unauthenticated
 from services.common.service_base import ParleyService
 from services.common.validation import validated
 
-from . import accounts, audit_trail, resets, sessions
+from . import accounts, audit_trail, bots, resets, sessions
 from .context import Ctx, utcnow
 from .dependencies import Mailer, Passwords, Settings, Tokens
 from .models import AuditEntry, Base
-from .schemas import (EmailOnly, Login, PasswordChange, RefreshRequest, Registration,
-                      ResetConfirmation, SessionRef, UserRef)
+from .schemas import (ApiTokenText, BotRef, EmailOnly, Login, NewBot, PasswordChange,
+                      RefreshRequest, Registration, ResetConfirmation, SessionRef, UserRef)
 
 
 class Service(ParleyService, AuditLogEntrypoints):
@@ -136,6 +136,66 @@ class Service(ParleyService, AuditLogEntrypoints):
     def admin_issue_password_reset(self, email):
         """For operators: mail a reset link to an account and return it too."""
         return resets.admin_link(self._ctx(), validated(EmailOnly, email=email).email)
+
+    # -- bots and their tokens (docs/slack-compat.md; logic in bots.py) ---------------
+    @rpc
+    def create_bot(self, actor_id, name, display_name=None, scopes=None, key=None):
+        """An owner or admin creates a bot user with a bot token (``xoxb-``, the
+        given Slack scopes, by default every bot scope) and an app-level token
+        (``xapp-``). Idempotent by ``key``, else by name: a repeat answers the
+        same bot and tokens with ``created: false``."""
+        return self._create_bot(actor_id, name, display_name, scopes, key)
+
+    @rpc
+    def admin_create_bot(self, name, display_name=None, scopes=None, key=None):
+        """For operators in `nameko shell`: :meth:`create_bot` as the system."""
+        return self._create_bot(None, name, display_name, scopes, key)
+
+    @rpc
+    def list_bots(self, actor_id):
+        return bots.listing(self._ctx(), actor_id)
+
+    @rpc
+    def admin_list_bots(self):
+        return bots.listing(self._ctx(), None)
+
+    @rpc
+    def rotate_bot_tokens(self, actor_id, bot):
+        """New tokens for a bot (by id or name); the old ones stop working."""
+        return bots.rotate(self._ctx(), actor_id, validated(BotRef, bot=bot).bot)
+
+    @rpc
+    def admin_rotate_bot_tokens(self, bot):
+        return bots.rotate(self._ctx(), None, validated(BotRef, bot=bot).bot)
+
+    @rpc
+    def revoke_bot(self, actor_id, bot):
+        """Revoke a bot's tokens for good (its account and messages stay). Idempotent."""
+        return bots.revoke(self._ctx(), actor_id, validated(BotRef, bot=bot).bot)
+
+    @rpc
+    def admin_revoke_bot(self, bot):
+        return bots.revoke(self._ctx(), None, validated(BotRef, bot=bot).bot)
+
+    @rpc
+    def verify_api_token(self, token):
+        """Who a bot (``xoxb-``) or app-level (``xapp-``) token is: kind, bot,
+        app and user ids, name, scopes; ``unauthenticated`` if unknown or revoked."""
+        return bots.verify(self._ctx(), validated(ApiTokenText, token=token).token)
+
+    @rpc
+    def bot_users(self):
+        """Every bot's user id -> its bot id, app id and name (for the gateway's
+        Slack shapes: ``is_bot``, ``bot_id``)."""
+        return bots.bot_users(self._ctx())
+
+    def _create_bot(self, actor_id, name, display_name, scopes, key):
+        data = validated(NewBot, name=name, display_name=display_name, scopes=scopes, key=key)
+        answer, created = bots.create(self._ctx(), actor_id, data)
+        # every attempt: a retry heals a profile an earlier attempt did not make
+        self.users.ensure_profile(answer["user_id"], bots.bot_email(answer["bot_id"]),
+                                  data.display_name or data.name)
+        return {**answer, "created": created}
 
     # -- the audit log (docs/audit.md; its RPCs: AuditLogEntrypoints) ----------------
     def reader_access(self, actor_id):
