@@ -15,6 +15,7 @@ from services.common.audit import AuditLogEntrypoints, AuditTrail
 from services.common.dependencies import RealtimeBus, TimedRpcProxy
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.events import MessageCreated
+from services.common.event_batches import EventBatchEntrypoints
 from services.common.service_base import ParleyService
 from services.common.validation import validated, validated_object
 
@@ -25,7 +26,7 @@ from .schemas import (MAX_GROUP, ChannelChanges, Cursor, DirectoryQuery, NewChan
 from .store import Cursors, Store, now
 
 
-class Service(ParleyService, AuditLogEntrypoints):
+class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
     name = "channels"
     audit_model = AuditEntry
 

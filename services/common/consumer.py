@@ -3,9 +3,11 @@
 Each consuming service declares in ``services/<name>/consumer.py`` which topic
 goes to which of its RPC methods (``ROUTES``). This process is the asyncio half
 (aiokafka, its own consumer group ``parley-<name>``); the state change itself
-happens inside the service, which owns its database, through an RPC that is
-idempotent by event id. Offsets are committed only after the RPC succeeded, so
-every event is applied at least once and, thanks to idempotence, in effect once.
+happens inside the service, which owns its database, idempotently by event id. The
+records a fetch brings are handed over ``BATCH`` at a time through the service's
+``apply_events`` RPC (services/common/event_batches.py), which applies each as the
+routed method would. Offsets are committed only after the RPC succeeded, so every
+event is applied at least once and, thanks to idempotence, in effect once.
 Each service's ``consumer.py`` also tells, with ``already_applied(answer)``,
 whether its answer means the event had been applied before (a replay after a crash
 or a rebalance): such events count in ``parley_events_duplicates_total``.
@@ -22,7 +24,7 @@ from aiokafka import AIOKafkaConsumer
 
 from .catalog import CONSUMING_SERVICES
 from .config import get_config
-from .errors import ParleyError, RateLimited
+from .errors import ParleyError, permanent
 from .logging import bind_request_id, configure_logging, get_logger
 from .metrics import CONSUMER_LAG, EVENTS_CONSUMED, EVENTS_DUPLICATES, serve_metrics
 from .process import run_until_signalled
@@ -34,10 +36,7 @@ log = get_logger(__name__)
 backoff = asyncio.sleep  # how apply() waits between retries (a seam for tests)
 
 
-def permanent(error: ParleyError) -> bool:
-    """A refusal that retrying cannot change: bad input, an unknown channel, …
-    (4xx, except being rate limited)."""
-    return 400 <= error.status < 500 and not isinstance(error, RateLimited)
+BATCH = 50  # events per call: a call stays far inside the RPC timeout
 
 
 def never_applied(answer) -> bool:
@@ -45,45 +44,59 @@ def never_applied(answer) -> bool:
     return False
 
 
-async def apply(rpc: AsyncRpcClient, service: str, routes: dict[str, str], record,
-                already_applied=never_applied) -> None:
-    """Apply one record, retrying until the service accepts it. Events the service
-    refuses for good (a 4xx error such as invalid_input or not_found) and records
-    that are not JSON objects are logged and skipped. ``already_applied(answer)``:
-    whether the service's answer says it had applied the event before."""
+def _event(record) -> dict | None:
     try:
         event = json.loads(record.value)
     except ValueError:
         event = None
     if not isinstance(event, dict):
         log.error("event_not_a_json_object", topic=record.topic, offset=record.offset)
+        return None
+    return event
+
+
+async def apply(rpc: AsyncRpcClient, service: str, records: list,
+                already_applied=never_applied) -> None:
+    """Apply records of one topic, in order, retrying until the service accepts them.
+    Events the service refuses for good (a 4xx error such as invalid_input or
+    not_found) and records that are not JSON objects are logged and skipped.
+    ``already_applied(answer)``: whether the service's answer to an event says it had
+    applied it before."""
+    batch = [(record, event) for record in records if (event := _event(record)) is not None]
+    if not batch:
         return
-    bind_request_id(event.get("request_id"))
+    topic = batch[0][0].topic
     delay = 0.2
     while True:
         try:
-            answer = await rpc.call(service, routes[record.topic], event,
-                                    _context={"request_id": event.get("request_id")})
-            EVENTS_CONSUMED.labels(record.topic, f"parley-{service}").inc()
-            log.info("event_applied", topic=record.topic, offset=record.offset,
-                     partition=getattr(record, "partition", None))  # request id bound above
-            if isinstance(answer, dict) and already_applied(answer):
-                EVENTS_DUPLICATES.labels(record.topic, f"parley-{service}").inc()
-            return
+            outcomes = await rpc.call(service, "apply_events", topic,
+                                      [event for _, event in batch])
+            break
         except ParleyError as exc:
-            if not permanent(exc):
-                log.warning("event_retry", topic=record.topic, offset=record.offset,
-                            error=str(exc))
-                await backoff(delay)
-                delay = min(delay * 2, 5.0)
-                continue
-            log.error("event_rejected", topic=record.topic, offset=record.offset,
-                      code=exc.code, error=str(exc))
-            return
+            if permanent(exc):   # the call itself is malformed: no event of it can apply
+                log.error("events_rejected", topic=topic, offset=batch[0][0].offset,
+                          count=len(batch), code=exc.code, error=str(exc))
+                return
+            log.warning("event_retry", topic=topic, offset=batch[0][0].offset, error=str(exc))
         except Exception as exc:  # service away or failing: never skip, back off
-            log.warning("event_retry", topic=record.topic, offset=record.offset, error=str(exc))
-            await backoff(delay)
-            delay = min(delay * 2, 5.0)
+            log.warning("event_retry", topic=topic, offset=batch[0][0].offset, error=str(exc))
+        await backoff(delay)
+        delay = min(delay * 2, 5.0)
+    group = f"parley-{service}"
+    for (record, event), outcome in zip(batch, outcomes):
+        bind_request_id(event.get("request_id"))
+        where = {"topic": record.topic, "offset": record.offset,
+                 "partition": getattr(record, "partition", None)}
+        if "refused" in outcome:
+            log.error("event_rejected", **where, code=outcome["refused"]["code"],
+                      error=outcome["refused"]["message"])
+            continue
+        EVENTS_CONSUMED.labels(record.topic, group).inc()
+        log.info("event_applied", **where)  # request id bound above
+        answer = outcome["answer"]
+        if isinstance(answer, dict) and already_applied(answer):
+            EVENTS_DUPLICATES.labels(record.topic, group).inc()
+    bind_request_id(None)
 
 
 async def export_lag(consumer: AIOKafkaConsumer, group: str) -> None:
@@ -112,9 +125,10 @@ async def run(service: str, stop: asyncio.Event) -> None:
     try:
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=200, max_records=200)
-            for records in batches.values():
-                for record in records:
-                    await apply(rpc, service, routes, record, already_applied)
+            for records in batches.values():   # one topic-partition each, in order
+                for first in range(0, len(records), BATCH):
+                    await apply(rpc, service, records[first:first + BATCH],
+                                already_applied)
             if batches:
                 await consumer.commit()
             await export_lag(consumer, f"parley-{service}")

@@ -25,6 +25,12 @@ class ParleyError(Exception):
         return {"code": self.code, "message": self.message}
 
 
+def permanent(error: ParleyError) -> bool:
+    """A refusal that retrying cannot change: bad input, an unknown channel, …
+    (4xx, except being rate limited)."""
+    return 400 <= error.status < 500 and not isinstance(error, RateLimited)
+
+
 _REGISTRY: dict[str, type[ParleyError]] = {}
 
 

@@ -24,6 +24,7 @@ from services.common.errors import InvalidInput, NotFound
 from services.common.events import MessageCreated
 from services.common.logging import get_logger
 from services.common.mail import send_mail
+from services.common.event_batches import EventBatchEntrypoints
 from services.common.service_base import ParleyService
 from services.common.validation import validated, validated_object
 
@@ -42,7 +43,7 @@ def _settings() -> dict:
     return get_config().section("notifications")
 
 
-class Service(ParleyService):
+class Service(ParleyService, EventBatchEntrypoints):
     name = "notifications"
 
     db = Database(Base)

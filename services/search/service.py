@@ -8,6 +8,7 @@ from nameko.rpc import rpc
 from nameko_sqlalchemy import Database
 
 from services.common.dependencies import TimedRpcProxy
+from services.common.event_batches import EventBatchEntrypoints
 from services.common.service_base import ParleyService
 from services.common.validation import validated, validated_object
 
@@ -19,7 +20,7 @@ from .schemas import MessageEvent, SearchQuery
 DELETED = "message.deleted"
 
 
-class Service(ParleyService):
+class Service(ParleyService, EventBatchEntrypoints):
     name = "search"
 
     db = Database(Base)

@@ -13,6 +13,7 @@ from services.common.config import get_config
 from services.common.dependencies import RealtimeBus, S3Storage, TimedRpcProxy
 from services.common.errors import Forbidden, NotFound
 from services.common.events import MessageCreated, UnreadChanged, UserUpdated, keys_around, user_key
+from services.common.event_batches import EventBatchEntrypoints
 from services.common.service_base import ParleyService
 from services.common.validation import validated, validated_object
 
@@ -24,7 +25,7 @@ from .schemas import DirectoryQuery, Ids, NewUser, ProfileChanges, ReadCursor, R
 TOUCH_EVERY = timedelta(seconds=60)
 
 
-class Service(ParleyService, AuditLogEntrypoints):
+class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
     name = "users"
     audit_model = AuditEntry
 

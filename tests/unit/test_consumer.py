@@ -1,4 +1,5 @@
-"""services/common/consumer.py: how one Kafka record is applied to a service."""
+"""services/common/consumer.py: how a fetch of Kafka records is applied to a service,
+a batch of one topic-partition per ``apply_events`` call."""
 from __future__ import annotations
 
 import importlib
@@ -9,11 +10,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from services.common import consumer
-from services.common.errors import (InvalidInput, NotFound, RateLimited, RpcTimeout,
-                                   ServiceUnavailable)
-
-ROUTES = {"message.created": "on_message_created"}
-
+from services.common.errors import InvalidInput, RateLimited, RpcTimeout, ServiceUnavailable
 
 class ScriptedRpc:
     """Answers each call with the next outcome: an exception to raise, or a result."""
@@ -47,57 +44,68 @@ def record(value, topic="message.created", offset=41):
                            value=value if isinstance(value, bytes) else json.dumps(value).encode())
 
 
-async def test_an_event_is_handed_to_the_method_its_topic_routes_to(sleeps):
-    rpc = ScriptedRpc({"counted": True})
-    event = {"event_id": "m1", "type": "message.created", "request_id": "req-7", "data": {}}
-    await consumer.apply(rpc, "users", ROUTES, record(event))
-    assert rpc.calls == [("users", "on_message_created", (event,), {"request_id": "req-7"})]
+def applied(*answers):
+    """The service's answer to a batch: each event applied with this answer."""
+    return [{"answer": answer} for answer in answers]
+
+
+async def test_the_events_of_a_fetch_go_to_the_service_in_one_call_in_order(sleeps):
+    events = [{"event_id": f"m{n}", "type": "message.created", "request_id": f"req-{n}",
+               "data": {}} for n in range(3)]
+    rpc = ScriptedRpc(applied({"counted": True}, {"counted": True}, {"counted": True}))
+    await consumer.apply(rpc, "users", [record(e, offset=n) for n, e in enumerate(events)])
+    assert rpc.calls == [("users", "apply_events", ("message.created", events), None)]
     assert sleeps == []
 
 
-async def test_an_event_the_service_rejects_as_invalid_is_skipped_without_retrying(sleeps):
-    rpc = ScriptedRpc(InvalidInput("bad event"))
-    await consumer.apply(rpc, "users", ROUTES, record({"type": "message.created"}))
-    assert len(rpc.calls) == 1
-    assert sleeps == []
+async def test_an_event_the_service_refuses_for_good_is_skipped_and_the_others_count(sleeps):
+    before = consumed("parley-users")
+    rpc = ScriptedRpc([{"refused": InvalidInput("bad event").to_dict()},
+                       {"answer": {"counted": True}}])
+    await consumer.apply(rpc, "users", [record({"type": "message.created"}, offset=n)
+                                        for n in range(2)])
+    assert len(rpc.calls) == 1 and sleeps == []
+    assert consumed("parley-users") == before + 1
 
 
 async def test_a_record_that_is_not_json_is_skipped_without_calling_the_service(sleeps):
     rpc = ScriptedRpc()
-    await consumer.apply(rpc, "users", ROUTES, record(b"\x00not json"))
+    await consumer.apply(rpc, "users", [record(b"\x00not json")])
     assert rpc.calls == []
 
 
 @pytest.mark.parametrize("value", [[1], None, "text", 7])
-async def test_a_record_that_is_json_but_not_an_object_is_skipped(sleeps, value):
-    rpc = ScriptedRpc()
-    await consumer.apply(rpc, "users", ROUTES, record(json.dumps(value).encode()))
-    assert rpc.calls == [] and sleeps == []
+async def test_a_record_that_is_json_but_not_an_object_is_left_out_of_the_call(sleeps, value):
+    rpc = ScriptedRpc(applied({"counted": True}))
+    await consumer.apply(rpc, "users", [record(json.dumps(value).encode()),
+                                        record({"event_id": "m1"}, offset=42)])
+    assert [call[2][1] for call in rpc.calls] == [[{"event_id": "m1"}]] and sleeps == []
 
 
 async def test_a_failing_call_is_retried_with_doubling_backoff_until_it_succeeds(sleeps):
-    rpc = ScriptedRpc(ServiceUnavailable(), RpcTimeout(), RuntimeError("boom"), {"ok": 1})
-    await consumer.apply(rpc, "channels", ROUTES, record({"type": "message.created"}))
+    rpc = ScriptedRpc(ServiceUnavailable(), RpcTimeout(), RuntimeError("boom"),
+                      applied({"ok": 1}))
+    await consumer.apply(rpc, "channels", [record({"type": "message.created"})])
     assert len(rpc.calls) == 4
     assert sleeps == pytest.approx([0.2, 0.4, 0.8])
 
 
 async def test_the_backoff_never_exceeds_five_seconds(sleeps):
-    rpc = ScriptedRpc(*[ServiceUnavailable()] * 8, {"ok": 1})
-    await consumer.apply(rpc, "users", ROUTES, record({"type": "message.created"}))
+    rpc = ScriptedRpc(*[ServiceUnavailable()] * 8, applied({"ok": 1}))
+    await consumer.apply(rpc, "users", [record({"type": "message.created"})])
     assert max(sleeps) == 5.0
     assert sleeps[-3:] == [5.0, 5.0, 5.0]
 
 
-async def test_an_event_about_something_that_does_not_exist_is_skipped(sleeps):
-    rpc = ScriptedRpc(NotFound("no such channel"))
-    await consumer.apply(rpc, "users", ROUTES, record({"type": "message.created"}))
+async def test_a_call_the_service_refuses_as_a_whole_is_not_retried(sleeps):
+    rpc = ScriptedRpc(InvalidInput("this service follows no topic 'x'"))
+    await consumer.apply(rpc, "users", [record({"type": "x"}, topic="x")])
     assert len(rpc.calls) == 1 and sleeps == []
 
 
 async def test_being_rate_limited_is_retried_not_skipped(sleeps):
-    rpc = ScriptedRpc(RateLimited("slow down"), {"ok": 1})
-    await consumer.apply(rpc, "users", ROUTES, record({"type": "message.created"}))
+    rpc = ScriptedRpc(RateLimited("slow down"), applied({"ok": 1}))
+    await consumer.apply(rpc, "users", [record({"type": "message.created"})])
     assert len(rpc.calls) == 2 and sleeps == [0.2]
 
 
@@ -106,13 +114,18 @@ def duplicates(group: str) -> float:
         "topic": "message.created", "group": group}) or 0.0
 
 
+def consumed(group: str) -> float:
+    return REGISTRY.get_sample_value("parley_events_consumed_total", {
+        "topic": "message.created", "group": group}) or 0.0
+
+
 async def test_an_event_the_service_had_applied_already_counts_as_a_duplicate(sleeps):
     already_applied = importlib.import_module("services.users.consumer").already_applied
-    rpc = ScriptedRpc({"message_id": "m1", "counted": True},
-                      {"message_id": "m1", "counted": False})   # the replay
+    rpc = ScriptedRpc(applied({"message_id": "m1", "counted": True}),
+                      applied({"message_id": "m1", "counted": False}))   # the replay
     before = duplicates("parley-users")
     for _ in range(2):
-        await consumer.apply(rpc, "users", ROUTES, record({"type": "message.created"}),
+        await consumer.apply(rpc, "users", [record({"type": "message.created"})],
                              already_applied)
     assert duplicates("parley-users") == before + 1
 
