@@ -77,7 +77,8 @@ class Service(ParleyService):
                 MESSAGES_SENT.inc()
         else:
             created = False
-        doc = storage.with_changes(self.db, [doc])[0]
+        if not created:  # a message just stored has no changes yet: no lookup for them
+            doc = storage.with_changes(self.db, [doc])[0]
         message = Message.model_validate(storage.to_message(doc))
         self.realtime(channel_key(message.channel_id), MessageCreated.of(message))
         if doc.get("thread_parent_id"):  # on every attempt: a resend heals a missed count
