@@ -83,6 +83,8 @@ class Message(BaseModel):
     reply_count: int = 0
     last_reply_at: datetime | None = None
     participants: list[str] = Field(default_factory=list)
+    # Block Kit blocks sent through the Slack-compatible API, kept as given
+    blocks: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class Event(BaseModel):

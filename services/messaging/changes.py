@@ -17,20 +17,24 @@ def _alive(doc) -> None:
         raise Conflict("the message was deleted")
 
 
-def edit(doc, text: str, mentions: list[str], links: list[str], at: datetime) -> dict | None:
+def edit(doc, text: str, mentions: list[str], links: list[str], at: datetime,
+         blocks: list[dict] | None = None) -> dict | None:
+    """New text (and, unless ``blocks`` is None, new Block Kit blocks)."""
     _alive(doc)
-    if doc["text"] == text:
+    blocks = doc.get("blocks", []) if blocks is None else blocks
+    if doc["text"] == text and doc.get("blocks", []) == blocks:
         return None
-    if not text.strip() and not doc.get("attachments"):
+    if not text.strip() and not doc.get("attachments") and not blocks:
         raise InvalidInput("a message needs text or an attachment")
-    return {"text": text, "mentions": mentions, "links": links, "edited_at": at}
+    return {"text": text, "mentions": mentions, "links": links, "edited_at": at,
+            "blocks": blocks}
 
 
 def delete(doc, at: datetime) -> dict | None:
     if doc.get("deleted_at") is not None:
         return None
     return {"text": "", "attachments": [], "mentions": [], "links": [], "reactions": [],
-            "pinned": False, "pinned_by": None, "pinned_at": None, "deleted_at": at}
+            "blocks": [], "pinned": False, "pinned_by": None, "pinned_at": None, "deleted_at": at}
 
 
 def pin(doc, actor_id: str, pinned: bool, at: datetime) -> dict | None:

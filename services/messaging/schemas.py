@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, field_validator, model_validator
 
 from services.common.validation import plain_text
 
 MAX_TEXT = 40_000  # Slack's limit
+MAX_BLOCKS = 50    # Slack's limit of Block Kit blocks per message
+# Block Kit blocks (the Slack-compatible API): kept and returned as given, not rendered
+Blocks = Annotated[list[dict[str, Any]], Field(max_length=MAX_BLOCKS)]
 Text = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(plain_text)]
 
 
@@ -20,9 +23,10 @@ class NewMessage(BaseModel):
     attachments: list[str] = Field(default_factory=list, max_length=10)
     thread_parent_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{24}$")
     also_to_channel: bool = False   # a thread reply shown in the channel too
+    blocks: Blocks = Field(default_factory=list)
 
     def is_empty(self) -> bool:
-        return not self.text.strip() and not self.attachments
+        return not self.text.strip() and not self.attachments and not self.blocks
 
 
 class HistoryQuery(BaseModel):
@@ -56,6 +60,7 @@ class ThreadQuery(MessageRef):
 
 class Edit(MessageRef):
     text: Text
+    blocks: Blocks | None = None   # None: the blocks stay as they are
 
 
 MAX_EMOJI = 64            # characters of a short name; a unicode emoji is at most 16

@@ -48,14 +48,16 @@ class Service(ParleyService):
 
     @rpc
     def send(self, actor_id, channel_id, client_msg_id, text="", attachments=None,
-             thread_parent_id=None, also_to_channel=False):
+             thread_parent_id=None, also_to_channel=False, blocks=None):
         """Store a message once per client id and announce it. A retry with the
         same client id returns the original and announces it again (clients
         dedupe by id), so a crash between store and announce loses nothing.
-        With ``thread_parent_id`` it is a reply in that message's thread."""
+        With ``thread_parent_id`` it is a reply in that message's thread;
+        ``blocks`` (Block Kit, from the Slack-compatible API) are kept as given."""
         data = validated(NewMessage, channel_id=channel_id, client_msg_id=client_msg_id,
                          text=text, attachments=attachments or [],
-                         thread_parent_id=thread_parent_id, also_to_channel=also_to_channel)
+                         thread_parent_id=thread_parent_id, also_to_channel=also_to_channel,
+                         blocks=blocks or [])
         if data.is_empty():
             raise InvalidInput("a message needs text or an attachment")
         self._require_poster(data.channel_id, actor_id)
@@ -72,7 +74,8 @@ class Service(ParleyService):
             doc, created = storage.insert_message(
                 self.db, message_id, data.channel_id, actor_id, data.client_msg_id, data.text,
                 attached, request_id=self.request_id, thread_parent_id=data.thread_parent_id,
-                also_to_channel=data.also_to_channel and bool(data.thread_parent_id), **parsed)
+                also_to_channel=data.also_to_channel and bool(data.thread_parent_id),
+                blocks=data.blocks, **parsed)
             if created:
                 MESSAGES_SENT.inc()
         else:
@@ -118,17 +121,18 @@ class Service(ParleyService):
         return _public(self._message(ref))
 
     @rpc
-    def edit(self, actor_id, channel_id, message_id, text):
-        """The author changes the text (mentions and links parsed again); the
-        same text again changes nothing."""
-        data = validated(Edit, channel_id=channel_id, message_id=message_id, text=text)
+    def edit(self, actor_id, channel_id, message_id, text, blocks=None):
+        """The author changes the text (mentions and links parsed again) and, if
+        given, the blocks; the same text and blocks again change nothing."""
+        data = validated(Edit, channel_id=channel_id, message_id=message_id, text=text,
+                         blocks=blocks)
         self._require_poster(data.channel_id, actor_id)
         doc = self._message(data)
         if doc["sender_id"] != actor_id:
             raise Forbidden("only its author edits a message")
         parsed = self._parsed(data.channel_id, data.text)
         return self._change(data, MESSAGE_UPDATED, lambda d: changes.edit(
-            d, data.text, parsed["mentions"], parsed["links"], storage._now()))
+            d, data.text, parsed["mentions"], parsed["links"], storage._now(), data.blocks))
 
     @rpc
     def delete(self, actor_id, channel_id, message_id):

@@ -96,7 +96,8 @@ def to_message(doc) -> dict:
             "also_to_channel": bool(doc.get("also_to_channel")),
             "reply_count": doc.get("reply_count", 0),
             "last_reply_at": _iso(doc.get("last_reply_at")),
-            "participants": doc.get("participants", [])}
+            "participants": doc.get("participants", []),
+            "blocks": doc.get("blocks", [])}
 
 
 def reaction_key(emoji: str, user_id: str) -> str:
@@ -143,7 +144,7 @@ def find_message(db, message_id: str):
 
 def insert_message(db, message_id, channel_id, sender_id, client_msg_id, text, attachments,
                    request_id=None, mentions=(), links=(), thread_parent_id=None,
-                   also_to_channel=False):
+                   also_to_channel=False, blocks=()):
     """Store the message in the channel's next free slot; returns (doc, created).
     ``created`` is False when another attempt of the same message stored it
     first. Its ``message.created`` event is queued first, so that a crash right
@@ -156,7 +157,8 @@ def insert_message(db, message_id, channel_id, sender_id, client_msg_id, text, a
                "seq": seq, "sender_id": sender_id, "client_msg_id": client_msg_id,
                "text": text, "attachments": attachments, "created_at": _now(),
                "request_id": request_id, "mentions": list(mentions), "links": list(links),
-               "thread_parent_id": thread_parent_id, "also_to_channel": also_to_channel}
+               "thread_parent_id": thread_parent_id, "also_to_channel": also_to_channel,
+               "blocks": list(blocks)}
         try:
             db.messages.insert_one(doc)
         except DuplicateKeyError:
@@ -216,7 +218,7 @@ def last_seq(db, channel_id) -> int:
 MUTABLE = {"text": "", "attachments": [], "mentions": [], "links": [], "edited_at": None,
            "deleted_at": None, "pinned": False, "pinned_by": None, "pinned_at": None,
            "reactions": [], "reply_count": 0, "last_reply_at": None, "participants": [],
-           "reply_seqs": []}
+           "reply_seqs": [], "blocks": []}
 
 
 def get_message(db, message_id):
