@@ -74,13 +74,7 @@ class Files(BaseHandler):
             self.request.connection.set_max_body_size(
                 max(int(length), int(self.gateway.cfg["gateway.max_body_bytes"])))
         try:
-            self._actor = self.authenticate()
-            declared = self._declared_length()
-            upload = await self.rpc("messaging", "begin_upload", self._actor,
-                                    self.get_query_argument("filename", ""),
-                                    self.request.headers.get("Content-Type",
-                                                             "application/octet-stream"),
-                                    declared)
+            self._actor, upload, declared = await self.reserve()
         except ParleyError as exc:
             await self._refuse(exc)
             return
@@ -90,6 +84,23 @@ class Files(BaseHandler):
             headers={"Content-Length": str(declared)}, connect_timeout=10,
             request_timeout=float(self.gateway.cfg["files.upload_timeout"])),
             raise_error=False))
+
+    async def reserve(self) -> tuple[str, dict, int]:
+        """Who uploads, where to (messaging.begin_upload's answer: ``file_id``,
+        ``upload_url``) and how many bytes. The Slack API's upload URL
+        (gateway_tornado/slack/files.py) reserves differently and streams the same."""
+        actor = self.authenticate()
+        declared = self._declared_length()
+        upload = await self.rpc("messaging", "begin_upload", actor,
+                                self.get_query_argument("filename", ""),
+                                self.request.headers.get("Content-Type",
+                                                         "application/octet-stream"),
+                                declared)
+        return actor, upload, declared
+
+    def stored(self, file: dict) -> None:
+        """Answer a completed upload (messaging.complete_upload's file)."""
+        self.send_json(file, status=201)
 
     async def _refuse(self, exc: ParleyError) -> None:
         """Answer at once, before the body is read, but do not close at once:
@@ -173,7 +184,7 @@ class Files(BaseHandler):
         stored = await self.rpc("messaging", "complete_upload", self._actor, self._file_id)
         UPLOADS.inc()
         UPLOAD_BYTES.inc(self._received)
-        self.send_json(stored, status=201)
+        self.stored(stored)
 
     def on_connection_close(self) -> None:
         """The client went away before the declared bytes arrived (or Traefik
