@@ -45,3 +45,14 @@ class EventBatchEntrypoints:
         bind_request_id(None)
         return outcomes
 
+
+
+def asked_once(service, question: str, key, ask):
+    """``ask(key)``, asked once per call of the service (Nameko makes a service
+    instance per call): the events of a batch about one channel ask once for its
+    members. Events are applied when consumed, not when sent, so within a batch
+    one answer is as current as the next."""
+    answers = service.__dict__.setdefault("_answers_this_call", {})
+    if (question, key) not in answers:
+        answers[(question, key)] = ask(key)
+    return answers[(question, key)]

@@ -24,7 +24,7 @@ from services.common.errors import InvalidInput, NotFound
 from services.common.events import MessageCreated
 from services.common.logging import get_logger
 from services.common.mail import send_mail
-from services.common.event_batches import EventBatchEntrypoints
+from services.common.event_batches import EventBatchEntrypoints, asked_once
 from services.common.service_base import ParleyService
 from services.common.validation import validated, validated_object
 
@@ -132,7 +132,8 @@ class Service(ParleyService, EventBatchEntrypoints):
         if _age(message.get("created_at")) > float(_settings()["max_age"]):
             return {"message_id": message.get("id"), "stale": True, "recorded": 0}
         try:
-            audience = self.channels.audience(message["channel_id"])
+            audience = asked_once(self, "audience", message["channel_id"],
+                                  self.channels.audience)
         except NotFound:
             return {"message_id": message["id"], "recorded": 0}
         decisions = self._decide(message, audience)

@@ -13,7 +13,7 @@ from services.common.config import get_config
 from services.common.dependencies import RealtimeBus, S3Storage, TimedRpcProxy
 from services.common.errors import Forbidden, NotFound
 from services.common.events import MessageCreated, UnreadChanged, UserUpdated, keys_around, user_key
-from services.common.event_batches import EventBatchEntrypoints
+from services.common.event_batches import EventBatchEntrypoints, asked_once
 from services.common.service_base import ParleyService
 from services.common.validation import validated, validated_object
 
@@ -152,7 +152,7 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
         Idempotent by message id: the id is recorded in the same transaction as the
         counts, and a replay announces nothing."""
         message = validated_object(MessageCreated, event).message
-        members = self.channels.member_ids(message.channel_id)
+        members = asked_once(self, "members", message.channel_id, self.channels.member_ids)
         session = self.db.session
         if not storage.claim_message(session, message.id):
             session.rollback()

@@ -77,11 +77,26 @@ def test_a_message_already_read_past_is_not_counted(users):
     assert unread(users, "cy") == 2
 
 
-def test_counting_follows_the_members_at_the_time_of_the_event(users, channels):
+def next_call(users):
+    """The service instance of the next RPC (Nameko makes one per call)."""
+    users.__dict__.pop("_answers_this_call", None)
+    return users
+
+
+def test_counting_follows_the_members_at_the_time_the_event_is_applied(users, channels):
     users.on_message_created(created(1))
     channels.members["general"].append("dee")
-    users.on_message_created(created(2))
+    next_call(users).on_message_created(created(2))
     assert (unread(users, "bob"), unread(users, "dee")) == (2, 1)
+
+
+def test_a_batch_of_events_asks_for_a_channels_members_once(users, channels, monkeypatch):
+    asked = []
+    monkeypatch.setattr(channels, "member_ids", lambda channel_id: asked.append(channel_id)
+                        or ["ada", "bob", "cy"])
+    users.apply_events("message.created", [created(1), created(2), created(3)])
+    assert asked == ["general"]
+    assert unread(users, "bob") == 3
 
 
 # -- mentions -------------------------------------------------------------------------
