@@ -6,6 +6,7 @@ import tornado.web
 from .context import Gateway
 from .handlers import (admin, auth, channels, files, messages, notifications, ops, people, search,
                        web)
+from .slack import admin as slack_admin, files as slack_files, web as slack_web
 from .websocket import SocketHandler
 
 ID = r"([A-Za-z0-9_-]{1,64})"
@@ -65,6 +66,13 @@ def make_app(gateway: Gateway) -> tornado.web.Application:
         (rf"/api/v1/push/subscriptions/{ID}", notifications.PushSubscription),
         (r"/api/v1/notifications/unsubscribe", notifications.Unsubscribe),
         (r"/api/v1/admin/audit", admin.AuditLog),
+        (r"/api/v1/admin/bots", slack_admin.Bots),
+        (rf"/api/v1/admin/bots/{ID}", slack_admin.Bot),
+        (rf"/api/v1/admin/bots/{ID}/tokens", slack_admin.BotTokens),
+        # the Slack-compatible Web API (docs/slack-compat.md)
+        (r"/slack/api/([A-Za-z0-9._]{1,64})", slack_web.SlackApi),
+        (r"/slack/upload/([A-Za-z0-9_-]{1,64})", slack_files.SlackUpload),
+        (r"/slack/files/([A-Za-z0-9]{1,64})/([^/]{1,255})", slack_files.SlackFile),
     ]
     ping = float(gateway.cfg["gateway.ping_interval"])
     return tornado.web.Application(

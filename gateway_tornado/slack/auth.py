@@ -28,6 +28,7 @@ from services.common.slack_scopes import USER_SCOPES
 from .errors import SlackError
 
 CACHE_SECONDS = 5.0
+BOTS_SECONDS = 10.0   # how long the list of bot users (auth.bot_users) is kept
 CACHE_SIZE = 10_000
 BOT, APP, USER = "bot", "app", "user"
 
@@ -79,6 +80,18 @@ class TokenResolver:
     def __init__(self, gateway):
         self.gateway = gateway
         self._cache: dict[str, tuple[float, Actor]] = {}
+        self._bots: tuple[float, dict[str, dict[str, Any]]] = (0.0, {})
+
+    async def bots(self, request_id: str | None = None, include: str | None = None
+                   ) -> dict[str, dict[str, Any]]:
+        """Bot users by user id (``auth.bot_users``), kept ``BOTS_SECONDS``; asked
+        again at once when ``include`` (a bot's user id) is not in the kept list."""
+        expires, known = self._bots
+        if expires <= time.monotonic() or (include is not None and include not in known):
+            known = await self.gateway.rpc.call("auth", "bot_users",
+                                                _context={"request_id": request_id})
+            self._bots = (time.monotonic() + BOTS_SECONDS, known)
+        return known
 
     async def resolve(self, token: str | None, request_id: str | None = None) -> Actor:
         """The actor of ``token``, or a SlackError: ``not_authed`` (no token),

@@ -52,9 +52,11 @@ _BY_WORDS: tuple[tuple[type[ParleyError], str, str], ...] = (
     (NotFound, "no such user", "user_not_found"),
     (NotFound, "no such file", "file_not_found"),
     (Forbidden, "deactivated", "account_inactive"),
+    # messaging's "only members post, and not in an archived channel" is either:
+    # methods that write ask the channel which (Call.refusal); this is the fallback
+    (Forbidden, "only members post", "not_in_channel"),
     (Forbidden, "archived", "is_archived"),
     (Forbidden, "not a member", "not_in_channel"),
-    (Forbidden, "only members post", "not_in_channel"),
     (Forbidden, "only the channel's members", "not_in_channel"),
     (Forbidden, "only its author edits", "cant_update_message"),
     (Forbidden, "only its author, owners and admins delete a message", "cant_delete_message"),

@@ -8,11 +8,11 @@ from nameko_sqlalchemy import Database
 
 from services.common.audit import AuditLogEntrypoints, AuditTrail
 from services.common.dependencies import RealtimeBus, RedisClient, TimedRpcProxy
-from services.common.errors import Forbidden, RateLimited, Unauthenticated
+from services.common.errors import Forbidden, NotFound, RateLimited, Unauthenticated
 from services.common.service_base import ParleyService
 from services.common.validation import validated
 
-from . import accounts, audit_trail, bots, resets, sessions
+from . import accounts, audit_trail, bots, resets, sessions, store
 from .context import Ctx, utcnow
 from .dependencies import Mailer, Passwords, Settings, Tokens
 from .models import AuditEntry, Base
@@ -182,6 +182,16 @@ class Service(ParleyService, AuditLogEntrypoints):
         """Who a bot (``xoxb-``) or app-level (``xapp-``) token is: kind, bot,
         app and user ids, name, scopes; ``unauthenticated`` if unknown or revoked."""
         return bots.verify(self._ctx(), validated(ApiTokenText, token=token).token)
+
+    @rpc
+    def user_by_email(self, email):
+        """``{"user_id"}`` of the account with this address (users.lookupByEmail of
+        the Slack-compatible API); not_found if there is none."""
+        credential = store.credential_by_email(self.db.session,
+                                               validated(EmailOnly, email=email).email)
+        if credential is None:
+            raise NotFound("no such user")
+        return {"user_id": credential.user_id}
 
     @rpc
     def bot_users(self):

@@ -21,7 +21,8 @@ def test_not_found_says_what_was_not_found_else_the_family_default():
 
 
 def test_refusals_name_the_rule_that_refused():
-    assert code(Forbidden("only members post, and not in an archived channel")) == "is_archived"
+    assert code(Forbidden("only members post, and not in an archived channel")) == \
+        "not_in_channel"
     assert code(Forbidden("only members post")) == "not_in_channel"
     assert code(Forbidden("you are not a member of this channel")) == "not_in_channel"
     assert code(Forbidden("an archived channel is read-only")) == "is_archived"

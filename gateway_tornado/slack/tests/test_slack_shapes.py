@@ -1,7 +1,7 @@
 """Parley objects in Slack's shapes (slack/shapes.py)."""
 from __future__ import annotations
 
-from gateway_tornado.slack import ids, shapes
+from gateway_tornado.slack import shapes
 
 TEAM = "TDEFAULT"
 CH = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"

@@ -132,3 +132,12 @@ def test_every_change_is_audited_without_its_tokens(auth, admin, profiles, sessi
                                         "auth.bot_revoked"]
     assert all(r.actor_id == admin and r.target_id == bot["user_id"] for r in rows)
     assert bot["bot_token"] not in str([r.details for r in rows])
+
+
+def test_an_account_is_found_by_its_email_address(auth):
+    account = auth.register("Ada@Example.com", "correct horse battery", "Ada")
+    assert auth.user_by_email("ada@example.com") == {"user_id": account["user_id"]}
+    with pytest.raises(NotFound):
+        auth.user_by_email("nobody@example.com")
+    with pytest.raises(InvalidInput):
+        auth.user_by_email("not an address")
