@@ -114,11 +114,15 @@ class Call:
     def team_id(self) -> str:
         return ids.team_id(self.gateway.cfg["workspace.id"])
 
-    async def view(self, **extra: Any) -> shapes.View:
+    async def view(self, profiles: list[dict] = (), **extra: Any) -> shapes.View:
+        """What shaping needs; ``profiles`` about to be shaped (a bot's among them
+        is known as one at once, see TokenResolver.bots)."""
+        bots = tuple(p["user_id"] for p in profiles if shapes.is_bot_profile(p))
+        if self.actor.is_bot:
+            bots += (self.me,)
         return shapes.View(team_id=self.team_id, base_url=self.base_url,
-                           bots=await resolver(self.gateway).bots(
-                               self.handler.request_id,
-                               include=self.me if self.actor.is_bot else None),
+                           bots=await resolver(self.gateway).bots(self.handler.request_id,
+                                                                  include=bots),
                            show_email="users:read.email" in self.actor.scopes, **extra)
 
     # -- arguments --------------------------------------------------------------

@@ -28,7 +28,7 @@ from services.common.slack_scopes import USER_SCOPES
 from .errors import SlackError
 
 CACHE_SECONDS = 5.0
-BOTS_SECONDS = 10.0   # how long the list of bot users (auth.bot_users) is kept
+BOTS_SECONDS = 5.0   # how long the list of bot users (auth.bot_users) is kept
 CACHE_SIZE = 10_000
 BOT, APP, USER = "bot", "app", "user"
 
@@ -82,12 +82,13 @@ class TokenResolver:
         self._cache: dict[str, tuple[float, Actor]] = {}
         self._bots: tuple[float, dict[str, dict[str, Any]]] = (0.0, {})
 
-    async def bots(self, request_id: str | None = None, include: str | None = None
+    async def bots(self, request_id: str | None = None, include: tuple[str, ...] = ()
                    ) -> dict[str, dict[str, Any]]:
         """Bot users by user id (``auth.bot_users``), kept ``BOTS_SECONDS``; asked
-        again at once when ``include`` (a bot's user id) is not in the kept list."""
+        again at once when a user id of ``include`` (known to be a bot's) is not in
+        the kept list, so a bot made a moment ago is a bot at once."""
         expires, known = self._bots
-        if expires <= time.monotonic() or (include is not None and include not in known):
+        if expires <= time.monotonic() or any(user_id not in known for user_id in include):
             known = await self.gateway.rpc.call("auth", "bot_users",
                                                 _context={"request_id": request_id})
             self._bots = (time.monotonic() + BOTS_SECONDS, known)

@@ -16,7 +16,7 @@ async def test(call: Call) -> dict[str, Any]:
     bot token also ``bot_id`` (slack_sdk's RTM client needs it), for an app-level
     token ``app_id``."""
     profile = await call.rpc("users", "get", call.me)
-    view = await call.view()
+    view = await call.view(profiles=[profile])
     answer = {"url": f"{call.base_url}/", "team": call.gateway.cfg["workspace.name"],
               "user": handle(profile, view.bots.get(call.me)), "team_id": call.team_id,
               "user_id": ids.user_id(call.me), "is_enterprise_install": False}

@@ -4,6 +4,7 @@ channels service's RPCs (and messaging's for history and replies)."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -22,16 +23,28 @@ NOT_SUPPORTED = "method_not_supported_for_channel_type"
 
 
 # -- shaping ------------------------------------------------------------------------
-async def shaped(call: Call, channel: dict, view: shapes.View | None = None) -> dict:
+async def shaped(call: Call, channel: dict, view: shapes.View | None = None,
+                 last_read: str | None = None) -> dict:
     """A conversation in Slack's shape; a DM names its other person and a group DM
     its people (one members call each)."""
     view = view or await call.view()
     if channel["kind"] not in ("dm", "group_dm"):
-        return shapes.conversation(channel, view)
+        return shapes.conversation(channel, view, last_read=last_read)
     page = await call.rpc("channels", "members", call.me, channel["id"], limit=PAGE_MAX)
     others = [u for u in page["members"] if u != call.me]
     return shapes.conversation(channel, view, other_user=others[0] if others else call.me,
-                               members=page["members"])
+                               members=page["members"], last_read=last_read)
+
+
+async def last_read_ts(call: Call, channel: dict) -> str | None:
+    """The ts of the actor's last read message (``0000000000.000000``: none yet)."""
+    membership = channel.get("membership")
+    if membership is None:
+        return None
+    seq = int(membership.get("last_read_seq") or 0)
+    found = await call.rpc("messaging", "history", call.me, channel["id"], after=seq - 1,
+                           limit=1) if seq else []
+    return ids.message_ts(found[0]) if found and found[0]["seq"] == seq else "0000000000.000000"
 
 
 async def fresh(call: Call, channel_id: str) -> dict:
@@ -169,7 +182,8 @@ async def open_(call: Call) -> dict[str, Any]:
 # -- reading --------------------------------------------------------------------------
 @method("conversations.info", TIER3)
 async def info(call: Call) -> dict[str, Any]:
-    return {"channel": await shaped(call, await call.conversation(need="read"))}
+    channel = await call.conversation(need="read")
+    return {"channel": await shaped(call, channel, last_read=await last_read_ts(call, channel))}
 
 
 def requested_types(call: Call) -> list[str]:
@@ -240,14 +254,44 @@ async def members(call: Call) -> dict[str, Any]:
 
 
 # -- history and threads --------------------------------------------------------------
-def bound(call: Call, name: str) -> Decimal | None:
-    value = call.arg(name)
-    if value is None:
+@dataclass(frozen=True)
+class Bound:
+    """An ``oldest`` or ``latest`` bound. The ts of a message of the channel bounds
+    exactly (``inclusive`` says whether that message is in); any other time counts
+    in whole seconds, its own second inside (a ts's fraction is a seq, not a
+    fraction of a second, see ids.py)."""
+
+    value: Decimal
+    exact: bool
+    inclusive: bool
+
+    def _key(self, message: dict) -> Decimal:
+        ts = ids.message_ts(message)
+        return ids.ts_value(ts) if self.exact else Decimal(ts.split(".")[0])
+
+    def after_lower(self, message: dict) -> bool:
+        here = self._key(message)
+        return here > self.value or (here == self.value and (self.inclusive or not self.exact))
+
+    def before_upper(self, message: dict) -> bool:
+        here = self._key(message)
+        return here < self.value or (here == self.value and (self.inclusive or not self.exact))
+
+
+async def bound(call: Call, channel_id: str, name: str, inclusive: bool) -> Bound | None:
+    raw = call.arg(name)
+    if raw is None:
         return None
-    found = ids.ts_value(value)
-    if found is None:
+    value = ids.ts_value(raw)
+    if value is None:
         raise SlackError(f"invalid_ts_{name}")
-    return found
+    if ids.seq_of_ts(raw) is not None:
+        try:
+            await call.message_at(channel_id, raw)
+            return Bound(value, True, inclusive)
+        except SlackError:
+            pass
+    return Bound(Decimal(int(value)), False, inclusive)
 
 
 def in_channel_view(message: dict) -> bool:
@@ -258,31 +302,21 @@ def in_channel_view(message: dict) -> bool:
     return not message.get("deleted_at") or bool(message.get("reply_count"))
 
 
-def inside(message: dict, oldest: Decimal | None, latest: Decimal | None,
-           inclusive: bool) -> bool:
-    value = ids.ts_value(ids.message_ts(message))
-    if oldest is not None and (value < oldest or (value == oldest and not inclusive)):
-        return False
-    if latest is not None and (value > latest or (value == latest and not inclusive)):
-        return False
-    return True
+def inside(message: dict, oldest: Bound | None, latest: Bound | None) -> bool:
+    return (oldest is None or oldest.after_lower(message)) and \
+        (latest is None or latest.before_upper(message))
 
 
-async def first_seq_above(call: Call, channel_id: str, head: int, value: Decimal,
-                          inclusive: bool) -> int:
-    """The lowest seq whose message's ts is above ``value`` (or equal, when
-    ``inclusive``), by bisection over seq (ts grow with seq): about log2(head)
-    one-slot reads. ``head + 1`` when there is none."""
+async def first_seq(call: Call, channel_id: str, head: int, holds) -> int:
+    """The lowest seq whose message ``holds`` (false below some seq, true from it
+    on: times grow with seq), by bisection: about log2(head) one-slot reads.
+    ``head + 1`` when none does."""
     low, high = 1, head + 1
     while low < high:
         middle = (low + high) // 2
         page = await call.rpc("messaging", "history", call.me, channel_id, after=middle - 1,
                               limit=1)
-        if not page:
-            high = middle
-            continue
-        here = ids.ts_value(ids.message_ts(page[0]))
-        if here > value or (inclusive and here == value):
+        if not page or holds(page[0]):
             high = middle
         else:
             low = middle + 1
@@ -295,8 +329,9 @@ async def history(call: Call) -> dict[str, Any]:
     time (at most 200 here); ``has_more`` and a cursor while more are left."""
     channel = await call.conversation(need="history")
     limit = call.integer("limit", 100, 1, PAGE_MAX)
-    oldest, latest = bound(call, "oldest"), bound(call, "latest")
     inclusive = call.flag("inclusive")
+    oldest = await bound(call, channel["id"], "oldest", inclusive)
+    latest = await bound(call, channel["id"], "latest", inclusive)
     top = await call.rpc("messaging", "history", call.me, channel["id"], limit=1)
     head = top[-1]["seq"] if top else 0
     before = head + 1
@@ -305,10 +340,10 @@ async def history(call: Call) -> dict[str, Any]:
         if not isinstance(before, int) or before < 1:
             raise SlackError("invalid_cursor")
     elif latest is not None:
-        above = await first_seq_above(call, channel["id"], head, latest, not inclusive)
-        before = min(before, above)
+        before = min(before, await first_seq(call, channel["id"], head,
+                                             lambda m: not latest.before_upper(m)))
     floor = 1 if oldest is None else \
-        await first_seq_above(call, channel["id"], head, oldest, inclusive)
+        await first_seq(call, channel["id"], head, oldest.after_lower)
     kept: list[dict] = []
     while before > floor and len(kept) <= limit:
         size = min(PAGE_MAX, before - floor)
@@ -317,7 +352,7 @@ async def history(call: Call) -> dict[str, Any]:
         if not page:
             break
         kept += [m for m in page if m["seq"] >= floor and in_channel_view(m)
-                 and inside(m, oldest, latest, inclusive)]
+                 and inside(m, oldest, latest)]
         before = page[-1]["seq"]
     more = len(kept) > limit
     kept = kept[:limit]
@@ -339,8 +374,9 @@ async def replies(call: Call) -> dict[str, Any]:
         message = await call.rpc("messaging", "get", call.me, channel["id"],
                                  message["thread_parent_id"])
     limit = call.integer("limit", 1000, 1, PAGE_MAX)
-    oldest, latest = bound(call, "oldest"), bound(call, "latest")
     inclusive = call.flag("inclusive", True)
+    oldest = await bound(call, channel["id"], "oldest", inclusive)
+    latest = await bound(call, channel["id"], "latest", inclusive)
     after = None
     if call.arg("cursor"):
         after = uncursor(call.arg("cursor"))
@@ -350,8 +386,7 @@ async def replies(call: Call) -> dict[str, Any]:
                           after=after, limit=limit + 1) if message.get("reply_count") else []
     more = len(page) > limit
     page = page[:limit]
-    shown = [m for m in page if not m.get("deleted_at") and inside(m, oldest, latest,
-                                                                  inclusive)]
+    shown = [m for m in page if not m.get("deleted_at") and inside(m, oldest, latest)]
     latest_reply = {message["id"]: ids.message_ts(page[-1])} if page and not more else {}
     view = await call.view(parents={message["id"]: message}, latest_reply=latest_reply)
     out = ([shapes.message(message, view)] if after is None else []) + \

@@ -52,8 +52,10 @@ index. So::
   gives the seq, and callers check that the message found has exactly this
   ``ts`` before acting on it (``message_not_found`` otherwise).
 - ``oldest``/``latest`` bounds of ``conversations.history`` may be any time, not
-  a message's ts: :func:`ts_value` turns either into an exact Decimal, and a
-  message is inside the bounds when its own ts value is.
+  a message's ts (``time.time()``): :func:`ts_value` reads either exactly. The
+  ts of a message of the channel bounds exactly; any other time counts in whole
+  seconds, its own second inside, since a ts's fraction is a seq and not a
+  fraction of a second (conversations.Bound).
 """
 from __future__ import annotations
 

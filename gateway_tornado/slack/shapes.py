@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from services.common.slack_scopes import BOT_EMAIL_DOMAIN
+
 from . import ids
 
 DELETED_TEXT = "This message was deleted."
@@ -103,9 +105,10 @@ def _text_field(value: str) -> dict:
 
 
 def conversation(channel: dict, view: View, other_user: str | None = None,
-                 members: list[str] | None = None) -> dict:
+                 members: list[str] | None = None, last_read: str | None = None) -> dict:
     """A Parley channel (channels service shape) as a Slack conversation object.
-    ``other_user``: the other person of a DM; ``members``: a group DM's people."""
+    ``other_user``: the other person of a DM; ``members``: a group DM's people;
+    ``last_read``: the ts of the member's last read message (conversations.info)."""
     kind = channel.get("kind", "public")
     created = _epoch(channel.get("created_at"))
     archived = bool(channel.get("archived_at"))
@@ -132,13 +135,17 @@ def conversation(channel: dict, view: View, other_user: str | None = None,
            "topic": _text_field(channel.get("topic", "")),
            "purpose": _text_field(channel.get("purpose", "")),
            "previous_names": [], "num_members": channel.get("member_count", 0)}
-    membership = channel.get("membership")
-    if membership is not None:
-        out["last_read"] = f"0000000000.{int(membership.get('last_read_seq') or 0):06d}"
+    if last_read is not None:
+        out["last_read"] = last_read
     return out
 
 
 # -- people ---------------------------------------------------------------------------
+def is_bot_profile(profile: dict) -> bool:
+    """A bot's profile, by its account's address (services/auth/bots.py)."""
+    return str(profile.get("email", "")).endswith("@" + BOT_EMAIL_DOMAIN)
+
+
 def handle(profile: dict, bot: dict | None = None) -> str:
     """A Slack username: a bot's name, else the local part of the email address."""
     if bot is not None:

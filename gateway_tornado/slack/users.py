@@ -35,7 +35,7 @@ async def list_(call: Call) -> dict[str, Any]:
         page = await call.rpc("users", "directory", call.me, cursor=inner, limit=limit)
     except InvalidInput:
         raise SlackError("invalid_cursor") from None
-    view = await call.view()
+    view = await call.view(profiles=page["users"])
     return {"members": [shapes.user(p, view) for p in page["users"]],
             "cache_ts": shapes.now_epoch(), **page_meta(page["next_cursor"] or None)}
 
@@ -43,7 +43,7 @@ async def list_(call: Call) -> dict[str, Any]:
 @method("users.info", TIER4, scopes=("users:read",), not_found="user_not_found")
 async def info(call: Call) -> dict[str, Any]:
     found = await profile_of(call, ids.parley_user(call.arg("user")))
-    return {"user": shapes.user(found, await call.view())}
+    return {"user": shapes.user(found, await call.view(profiles=[found]))}
 
 
 @method("users.lookupByEmail", TIER3, scopes=("users:read.email",),
@@ -57,7 +57,7 @@ async def lookup_by_email(call: Call) -> dict[str, Any]:
     except (NotFound, InvalidInput):
         raise SlackError("users_not_found") from None
     found = await profile_of(call, account["user_id"], missing="users_not_found")
-    return {"user": shapes.user(found, await call.view())}
+    return {"user": shapes.user(found, await call.view(profiles=[found]))}
 
 
 @method("users.getPresence", TIER3, scopes=("users:read",), not_found="user_not_found")

@@ -258,9 +258,10 @@ async def test_history_between_oldest_and_latest_inclusive_or_not(slack, rpc, us
     assert await pages(slack, user_token, oldest=ts[2], latest=ts[5]) == [["m4", "m3"]]
     assert await pages(slack, user_token, oldest=ts[2], latest=ts[5], inclusive=True) == \
         [["m5", "m4", "m3", "m2"]]
-    # any time, not only a message's ts: seconds since the epoch
-    assert await pages(slack, user_token, oldest="1700000003.5") == [["m6", "m5", "m4"]]
-    assert await pages(slack, user_token, latest="1700000003") == [["m2", "m1"]]
+    # any time, not only a message's ts: whole seconds since the epoch, its own second in
+    assert await pages(slack, user_token, oldest="1700000003.5") == [["m6", "m5", "m4", "m3"]]
+    assert await pages(slack, user_token, latest="1700000003") == [["m3", "m2", "m1"]]
+    assert await pages(slack, user_token, oldest="1700000009") == [[]]
     body = (await slack("conversations.history", token=user_token,
                         json_body={"channel": SLACK_CH, "latest": "soon"}))[1]
     assert body["error"] == "invalid_ts_latest"

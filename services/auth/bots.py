@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from services.common.errors import Conflict, Forbidden, NotFound, Unauthenticated
-from services.common.slack_scopes import APP_SCOPES, BOT_SCOPES
+from services.common.slack_scopes import APP_SCOPES, BOT_EMAIL_DOMAIN, BOT_SCOPES
 
 from . import audit_trail, opaque, store
 from .context import Ctx
@@ -38,7 +38,6 @@ from .schemas import NewBot
 PREFIX = {"bot": "xoxb", "app": "xapp"}
 MANAGERS = ("owner", "admin")
 NO_PASSWORD = "!bot: signs in with its tokens only"   # not an argon2 hash: never matches
-EMAIL_DOMAIN = "bots.parley.invalid"
 
 
 def check_manager(ctx: Ctx, actor_id: str | None) -> None:
@@ -135,7 +134,7 @@ def create(ctx: Ctx, actor_id: str | None, data: NewBot) -> tuple[dict[str, Any]
 
 
 def bot_email(bot_id: str) -> str:
-    return f"bot-{bot_id}@{EMAIL_DOMAIN}"
+    return f"bot-{bot_id}@{BOT_EMAIL_DOMAIN}"
 
 
 def find(ctx: Ctx, ref: str) -> Bot:

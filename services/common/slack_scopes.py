@@ -32,6 +32,11 @@ APP_SCOPES = ("connections:write",)
 ALL_SCOPES = frozenset(BOT_SCOPES + APP_SCOPES)
 
 
+# A bot's account has the address bot-<bot id>@BOT_EMAIL_DOMAIN (auth makes it; the
+# gateway recognises bot profiles by it).
+BOT_EMAIL_DOMAIN = "bots.parley.invalid"
+
+
 def conversation_scope(kind: str, what: str) -> str:
     """The scope to ``what`` (``read``, ``history`` or ``write``) a conversation of
     ``kind``; writing a public channel is ``channels:manage``."""
