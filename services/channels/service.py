@@ -260,9 +260,7 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
     @rpc
     def can_post(self, channel_id, user_id):
         """A member of a channel that is not archived."""
-        channel = self.store.channel(channel_id)
-        return (channel is not None and not channel.archived
-                and self.store.membership(channel_id, user_id) is not None)
+        return self.store.may_post(channel_id, user_id)
 
     @rpc
     def member_ids(self, channel_id):

@@ -125,6 +125,14 @@ class Store:
         return rows, (encode_cursor(rows[-1].name) if more else None)
 
     # -- members --------------------------------------------------------------------
+    def may_post(self, channel_id: str, user_id: str) -> bool:
+        """A member of a channel that is not archived: one query (every message
+        sent asks this)."""
+        return self.session.execute(
+            select(Membership.user_id).join(Channel, Channel.id == Membership.channel_id)
+            .where(Membership.channel_id == str(channel_id), Membership.user_id == str(user_id),
+                   Channel.archived_at.is_(None))).first() is not None
+
     def membership(self, channel_id: str, user_id: str) -> Membership | None:
         return self.session.get(Membership, (str(channel_id), str(user_id)))
 

@@ -33,17 +33,27 @@ class EventBatchEntrypoints:
             raise InvalidInput("events: a list of event objects")
         handle = getattr(self, routes[topic])
         outcomes = []
-        for event in events:
-            bind_request_id(event.get("request_id") if isinstance(event, dict) else None)
-            try:
-                outcomes.append({"answer": handle(event)})
-            except ParleyError as exc:
-                self.db.session.rollback()   # nothing half done reaches the next commit
-                if not permanent(exc):
-                    raise
-                outcomes.append({"refused": exc.to_dict()})
-        bind_request_id(None)
+        self.applying_batch = True
+        try:
+            for event in events:
+                bind_request_id(event.get("request_id") if isinstance(event, dict) else None)
+                try:
+                    outcomes.append({"answer": handle(event)})
+                except ParleyError as exc:
+                    self.db.session.rollback()   # nothing half done reaches the next commit
+                    if not permanent(exc):
+                        raise
+                    outcomes.append({"refused": exc.to_dict()})
+        finally:
+            bind_request_id(None)
+            self.after_batch()   # the events committed so far, even when one failed
         return outcomes
+
+    applying_batch = False   # True while apply_events runs (handlers may defer work)
+
+    def after_batch(self) -> None:
+        """Called once after a batch (a hook: say at once what its events changed,
+        instead of once per event)."""
 
 
 

@@ -199,8 +199,27 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
     # -- helpers ----------------------------------------------------------
     def _announce_unread(self, channel_id, counters: dict[str, dict]) -> None:
         """After the commit: one ``unread.changed`` to each person whose counters
-        in the channel changed, with the counters as they are now."""
-        for user_id, after in counters.items():
+        in the channel changed, with the counters as they are now. In a batch of
+        events, once per person and channel at its end (``after_batch``)."""
+        if self.applying_batch:
+            self.__dict__.setdefault("_unread_changed", set()).update(
+                (user_id, channel_id) for user_id in counters)
+            return
+        self._send_unread(((user_id, channel_id), after) for user_id, after in counters.items())
+
+    def after_batch(self) -> None:
+        """The counters a batch of messages changed, as they are now (read again: a
+        person may have read the channel meanwhile), one event per person and
+        channel however many of the batch's messages counted for them."""
+        changed = self.__dict__.pop("_unread_changed", None)
+        if not changed:
+            return
+        now = storage.counters(self.db.session, changed)
+        self.db.session.rollback()   # end the read-only transaction
+        self._send_unread(sorted(now.items()))
+
+    def _send_unread(self, counters) -> None:
+        for (user_id, channel_id), after in counters:
             self.realtime(user_key(user_id), UnreadChanged(
                 data={"channel_id": channel_id, "unread": after["unread"],
                       "mentions": after["mentions"]}))

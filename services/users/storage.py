@@ -137,6 +137,15 @@ def unread_counts(session, user_id) -> dict:
                              "read_seq": row.read_seq} for row in rows}
 
 
+def counters(session, pairs) -> dict[tuple[str, str], dict]:
+    """``{(user_id, channel_id): {"unread", "mentions"}}`` now, for these pairs."""
+    rows = session.execute(
+        select(Unread.user_id, Unread.channel_id, Unread.unread_count, Unread.mention_count)
+        .where(tuple_(Unread.user_id, Unread.channel_id).in_(sorted(pairs))))
+    return {(row.user_id, row.channel_id): {"unread": row.unread_count,
+                                            "mentions": row.mention_count} for row in rows}
+
+
 def reset_unread(session, user_id, channel_id, seq: int) -> dict | None:
     """Move the read cursor forward (never back) and zero the counters. Returns the
     counters after the change ``{"unread": 0, "mentions": 0}`` when some were above

@@ -96,3 +96,46 @@ def test_a_failed_commit_announces_nothing(users, bus, session, monkeypatch):
     with pytest.raises(RuntimeError):
         users.on_message_created(created(1))
     assert bus.published == []
+
+
+def test_a_batch_of_messages_announces_each_persons_final_counters_once(users, bus):
+    users.apply_events("message.created", [created(1), created(2, mentions=["bob"]),
+                                           created(3)])
+    assert sorted(announced(bus)) == [
+        ("user.bob", {"channel_id": "general", "unread": 3, "mentions": 1}),
+        ("user.cy", {"channel_id": "general", "unread": 3, "mentions": 0})]
+
+
+def test_a_batch_announces_the_counters_as_they_are_when_it_ends(users, bus, monkeypatch):
+    """Someone who read the channel while the batch ran hears their zeroed counters,
+    not the batch's stale ones."""
+    count = users.on_message_created
+
+    def count_then_bob_reads(event):
+        answer = count(event)
+        users.reset_unread("bob", "general", 2)   # bob reads (another call, meanwhile)
+        return answer
+    monkeypatch.setattr(users, "on_message_created", count_then_bob_reads)
+    users.apply_events("message.created", [created(1), created(2)])
+    assert ("user.bob", {"channel_id": "general", "unread": 0, "mentions": 0}) \
+        == [a for a in announced(bus) if a[0] == "user.bob"][-1]
+    assert ("user.cy", {"channel_id": "general", "unread": 2, "mentions": 0}) in announced(bus)
+
+
+def test_the_events_committed_before_a_failure_in_a_batch_are_announced(users, bus, channels,
+                                                                       monkeypatch):
+    from services.common.errors import ServiceUnavailable
+    members = channels.member_ids
+
+    def channels_away_for_the_second(channel_id, calls=[]):
+        calls.append(channel_id)
+        if len(calls) > 1:
+            raise ServiceUnavailable("channels away")
+        return members(channel_id)
+    monkeypatch.setattr(channels, "member_ids", channels_away_for_the_second)
+    with pytest.raises(ServiceUnavailable):
+        users.apply_events("message.created", [created(1, channel="general"),
+                                               created(2, channel="random")])
+    assert sorted(announced(bus)) == [
+        ("user.bob", {"channel_id": "general", "unread": 1, "mentions": 0}),
+        ("user.cy", {"channel_id": "general", "unread": 1, "mentions": 0})]
