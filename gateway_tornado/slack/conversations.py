@@ -165,7 +165,7 @@ async def open_(call: Call) -> dict[str, Any]:
             if "at most" in exc.message:
                 raise SlackError("too_many_users") from None
             if "at least one other" in exc.message:
-                raise SlackError("cannot_dm_bot" if False else "not_enough_users") from None
+                raise SlackError("not_enough_users") from None
             raise
         except ParleyError as exc:
             raise translate(exc, "user_not_found") from None
@@ -219,7 +219,7 @@ async def list_(call: Call) -> dict[str, Any]:
                 next_position = {"p": "d", "c": page["next_cursor"]}
         if next_position is None and {"dm", "group_dm"} & set(kinds):
             next_position = {"p": "m", "o": 0}
-        if found or next_position is None:
+        if found or next_position is None or next_position["p"] == "d":
             shaped_found = await asyncio.gather(*(shaped(call, c, view) for c in found))
             return {"channels": list(shaped_found), **page_meta(next_position)}
         position = next_position

@@ -285,3 +285,32 @@ async def test_a_bad_cursor_is_invalid_cursor(slack, rpc, user_token, in_channel
     body = (await slack("conversations.history", token=user_token,
                         json_body={"channel": SLACK_CH, "cursor": "%%%"}))[1]
     assert body["error"] == "invalid_cursor"
+
+
+async def test_list_pages_through_channels_then_conversations(slack, rpc, user_token):
+    def channel(n, kind="public"):
+        return {"id": f"{n:032x}", "kind": kind, "name": f"c{n}", "membership": {},
+                "created_at": "2026-01-01T00:00:00+00:00", "member_count": 2,
+                "created_by": ME}
+    directory = {None: ([channel(1), channel(2, "private")], "next-1"),
+                 "next-1": ([channel(3, "private")], None)}
+    rpc.answer("channels", "directory",
+               lambda actor, cursor=None, limit=100, include_archived=False: {
+                   "channels": directory[cursor][0], "next_cursor": directory[cursor][1]})
+    rpc.answer("channels", "list_for_user", [channel(9, "dm"), channel(1)])
+    rpc.answer("channels", "members", {"members": [ME, "f" * 32], "next_cursor": None})
+    rpc.answer("auth", "bot_users", {})
+
+    async def ids_of(types):
+        pages, cursor = [], None
+        while True:
+            body = (await slack("conversations.list", token=user_token,
+                                form={"types": types, **({"cursor": cursor} if cursor else {})}))[1]
+            assert body["ok"], body
+            pages.append([c["id"][0] + c["id"][-1] for c in body["channels"]])
+            cursor = body["response_metadata"]["next_cursor"]
+            if not cursor:
+                return pages
+    assert await ids_of("public_channel") == [["C1"], []]
+    assert await ids_of("public_channel,im") == [["C1"], ["D9"]]  # nothing left of page 2
+    assert await ids_of("private_channel,im") == [["C2"], ["C3"], ["D9"]]
