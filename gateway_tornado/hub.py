@@ -6,6 +6,8 @@ local socket listens to, so each event reaches only gateways with interested
 sockets. Bindings are reference-counted: the last socket to leave unbinds.
 Each event is stamped with when it arrived (``RECEIVED_AT``, never sent on), so
 that a socket can measure its fan-out delay (``parley_ws_fanout_delay_seconds``).
+The listeners of a key share one event dict: the first socket to send it stores its
+encoded frame there (``WIRE_FRAME``), and the others send that text as it is.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from services.common.logging import get_logger
 
 log = get_logger(__name__)
 RECEIVED_AT = "_received_at"   # time.perf_counter() when the bus delivered the event
+WIRE_FRAME = "_wire_frame"     # the event as its socket frame, encoded once (websocket.py)
 
 
 class Listener(Protocol):

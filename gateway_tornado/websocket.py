@@ -25,7 +25,7 @@ from services.common.revocation import SESSION_REVOKED
 
 from .activity import note_activity
 from .context import Gateway
-from .hub import RECEIVED_AT
+from .hub import RECEIVED_AT, WIRE_FRAME
 from .ws_limits import CLOSE_POLICY_VIOLATION, CLOSE_TOO_BIG, FrameLimit
 from .ws_protocol import CLOSE_INVALID_PAYLOAD, ended_by, strict_text
 from .ws_resume import PAGE, HeldEvents, resume_request
@@ -367,7 +367,10 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
 
     def _forward(self, routing_key: str, event: dict[str, Any]) -> None:
         data = event.get("data") or {}
-        written = self._send({"type": event.get("type"), "data": data})
+        if WIRE_FRAME not in event:   # encoded once for every socket the event goes to
+            event[WIRE_FRAME] = json.dumps({"type": event.get("type"), "data": data},
+                                           default=str)
+        written = self._write(event[WIRE_FRAME], event.get("type"))
         if written is not None and RECEIVED_AT in event:   # held for a resume: held time too
             WS_FANOUT_DELAY.observe(time.perf_counter() - event[RECEIVED_AT])
         if data.get("user_id") == self.user_id and "channel_id" in data:
@@ -409,15 +412,18 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
 
     def _send(self, frame: dict) -> asyncio.Future | None:
         """Write ``frame``; the future is done when it is flushed (None: not written)."""
+        return self._write(json.dumps(frame, default=str), frame.get("type"))
+
+    def _write(self, text: str, frame_type: Any) -> asyncio.Future | None:
         if self._closing():
             return None
         if self._pending >= self._max_pending:
             WS_LIMIT_CLOSES.labels("too_slow").inc()
             self.close(CLOSE_TOO_SLOW, "too slow: reconnect and resume")
             return None
-        WS_FRAMES.labels("out", str(frame.get("type"))).inc()
+        WS_FRAMES.labels("out", str(frame_type)).inc()
         self._pending += 1
-        future = self.write_message(json.dumps(frame, default=str))
+        future = self.write_message(text)
         future.add_done_callback(self._written)
         return future
 

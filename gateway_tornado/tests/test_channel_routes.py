@@ -146,6 +146,7 @@ class FakeHub:
         self.listeners.get(key, set()).discard(listener)
 
     def deliver(self, key, event):
+        event = dict(event)   # like the hub: a fresh dict off the wire, shared by its listeners
         for listener in list(self.listeners.get(key, ())):
             listener.deliver(key, event)
 
