@@ -11,7 +11,7 @@ from services.common.rpc_client import AsyncRpcClient
 from services.common.stores import async_redis_client
 from services.common.tokens import TokenCodec
 
-from . import body_limit, discovery
+from . import body_limit, discovery, heartbeat
 from .app import make_app
 from .context import Gateway
 from .hub import Hub
@@ -37,8 +37,10 @@ async def serve(port: int, stop: asyncio.Event) -> None:
     if cfg["gateway.discovery"] == "file":
         discovery.register(cfg, name, f"http://{cfg['stack.host']}:{port}")
     log.info("gateway_listening", port=port)
+    beating = asyncio.create_task(heartbeat.run(gateway))
     await stop.wait()
     log.info("gateway_stopping")
+    beating.cancel()
     if cfg["gateway.discovery"] == "file":
         discovery.withdraw(cfg, name)
         # keep serving while Traefik reloads its file and stops sending us requests

@@ -26,6 +26,21 @@ class SessionCheck:
             log.error("session_check_failed", error=str(exc))
             raise ServiceUnavailable("cannot check sessions right now; try again") from None
 
+    async def revoked_among(self, session_ids) -> set[str]:
+        """Which of these sessions have ended, in one round trip (the heartbeat)."""
+        ids = sorted(set(session_ids))
+        if not ids:
+            return set()
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for session_id in ids:
+                    pipe.exists(revoked_session_key(session_id))
+                found = await pipe.execute()
+        except redis.RedisError as exc:
+            log.error("session_check_failed", error=str(exc))
+            raise ServiceUnavailable("cannot check sessions right now; try again") from None
+        return {session_id for session_id, ended in zip(ids, found) if ended}
+
     async def ensure_live(self, session_id: str) -> None:
         if await self.is_revoked(session_id):
             raise Unauthenticated(SESSION_ENDED)

@@ -32,7 +32,6 @@ from .ws_resume import PAGE, HeldEvents, resume_request
 
 log = get_logger(__name__)
 PROTOCOL_VERSION = 1
-PRESENCE_REFRESH = 20.0     # seconds; well inside presence's session TTL
 # A delivered seq channels has clamped (it has not counted that message yet, which
 # trails the send by the Kafka consumers' lag) is asked for again this often, this long.
 CATCH_UP_EVERY = 0.25
@@ -72,7 +71,6 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         self._held = HeldEvents()   # live events of channels being resumed
         self._resume_wait: asyncio.TimerHandle | None = None
         self._before_hello: list | None = []   # events heard while opening: after hello
-        self._presence_task: asyncio.Task | None = None
         # delivered receipts, per channel: the cursor channels last confirmed, and the
         # seq still owed to it while a catch-up task asks again
         self._delivered: dict[str, int] = {}
@@ -118,8 +116,7 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
             await self._listen(channel_key(channel["id"]))
         await self._rpc("presence", "connect", self.user_id, self.session_id,
                             self._state)
-        note_activity(self.gateway, self.user_id)
-        self._presence_task = asyncio.create_task(self._refresh_presence())
+        note_activity(self.gateway, self.user_id)   # renewed by heartbeat.py from now on
         self._send({"type": "hello", "session_id": self.session_id, "user_id": self.user_id,
                     "protocol": PROTOCOL_VERSION, "server_time": time.time()})
         early, self._before_hello = self._before_hello, None
@@ -165,8 +162,6 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         if self.user_id is None:
             return
         WS_CONNECTIONS.dec()
-        if self._presence_task is not None:
-            self._presence_task.cancel()
         for task in self._catch_ups.values():
             task.cancel()
         self._held.release_all()
@@ -355,7 +350,7 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
     def deliver(self, routing_key: str, event: dict[str, Any]) -> None:
         if event.get("type") == SESSION_REVOKED:  # for the gateway, not the client
             if self.auth_session in (event.get("data") or {}).get("session_ids", ()):
-                self._end_session()
+                self.end_session()
             return
         if self._before_hello is not None:   # hello goes first
             self._before_hello.append((routing_key, event))
@@ -455,27 +450,18 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
             self._send({"type": "error", **exc.to_dict()})
             return False
         if revoked:
-            self._end_session()
+            self.end_session()
         return not revoked
 
-    def _end_session(self) -> None:
+    def end_session(self) -> None:
         self.close(CLOSE_UNAUTHENTICATED, "session has ended")
 
-    async def _refresh_presence(self) -> None:
-        while True:
-            await asyncio.sleep(PRESENCE_REFRESH)
-            try:  # in case the bus lost the session.revoked event
-                if await self.gateway.sessions.is_revoked(self.auth_session):
-                    self._end_session()
-                    return
-            except ParleyError:
-                pass  # checked again at the next frame or refresh
-            try:
-                await self._rpc("presence", "connect", self.user_id, self.session_id,
-                                self._state)
-            except ParleyError as exc:
-                log.warning("presence_refresh_failed", error=exc.message)
-            note_activity(self.gateway, self.user_id)  # an open socket is activity
+    def presence_session(self) -> dict | None:
+        """This socket's presence session for the heartbeat (heartbeat.py); None
+        until hello is sent (``open`` connects it itself)."""
+        if self.user_id is None or self._before_hello is not None or self._closing():
+            return None
+        return {"user_id": self.user_id, "session_id": self.session_id, "state": self._state}
 
     async def _cleanup(self) -> None:
         for key in list(self.keys):

@@ -12,6 +12,11 @@ class Session(BaseModel):
     state: Literal["active", "idle"] = "active"
 
 
+class Renewal(BaseModel):
+    """A gateway's heartbeat: every live socket session it holds (in chunks)."""
+    sessions: list[Session] = Field(max_length=1000)
+
+
 class Manual(BaseModel):
     user_id: str = Field(min_length=1, max_length=64)
     presence: Literal["auto", "away"]

@@ -28,7 +28,7 @@ from services.common.metrics import PEOPLE_ONLINE
 from services.common.service_base import ParleyService
 from services.common.validation import validated
 
-from .schemas import Lookup, Manual, Session, TypingNotice, Viewing
+from .schemas import Lookup, Manual, Renewal, Session, TypingNotice, Viewing
 from .store import SESSION_TTL, PresenceStore  # noqa: F401 (SESSION_TTL: tests, docs)
 
 SWEEP_EVERY = 5            # seconds between looks for lapsed sessions
@@ -49,6 +49,17 @@ class Service(ParleyService):
         session = validated(Session, user_id=user_id, session_id=session_id, state=state)
         self.store.open_session(session.user_id, session.session_id, session.state, _now())
         return self._announce(session.user_id)
+
+    @rpc
+    def renew(self, sessions):
+        """A gateway's heartbeat for all its sockets at once (``[{user_id, session_id,
+        state}, …]``, up to 1000): renew each session, announce any status that changed.
+        Idempotent. Returns ``{user_id: status}``."""
+        renewal = validated(Renewal, sessions=sessions)
+        self.store.open_sessions([(s.user_id, s.session_id, s.state) for s in renewal.sessions],
+                                 _now())
+        return {user_id: self._announce(user_id)
+                for user_id in sorted({s.user_id for s in renewal.sessions})}
 
     @rpc
     def set_state(self, user_id, session_id, state):

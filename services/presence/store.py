@@ -68,13 +68,19 @@ class PresenceStore:
 
     def open_session(self, user_id: str, session_id: str, state: str, now: float) -> None:
         """Record (or renew) a live session in its current state."""
+        self.open_sessions([(user_id, session_id, state)], now)
+
+    def open_sessions(self, sessions: list[tuple[str, str, str]], now: float) -> None:
+        """Record (or renew) live sessions ``(user_id, session_id, state)``, in one
+        round trip however many."""
         pipe = self.redis.pipeline()
-        pipe.hset(session_key(session_id), mapping={"user": user_id, "state": state})
-        pipe.expire(session_key(session_id), SESSION_TTL)
-        pipe.sadd(user_key(user_id), session_id)
-        pipe.expire(user_key(user_id), SESSION_TTL * 2)
-        pipe.zadd(EXPIRIES, {f"{user_id} {session_id}": now + SESSION_TTL})
-        pipe.set(last_seen_key(user_id), now, ex=LAST_SEEN_TTL)
+        for user_id, session_id, state in sessions:
+            pipe.hset(session_key(session_id), mapping={"user": user_id, "state": state})
+            pipe.expire(session_key(session_id), SESSION_TTL)
+            pipe.sadd(user_key(user_id), session_id)
+            pipe.expire(user_key(user_id), SESSION_TTL * 2)
+            pipe.zadd(EXPIRIES, {f"{user_id} {session_id}": now + SESSION_TTL})
+            pipe.set(last_seen_key(user_id), now, ex=LAST_SEEN_TTL)
         pipe.execute()
 
     def close_session(self, user_id: str, session_id: str, now: float) -> None:

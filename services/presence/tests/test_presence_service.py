@@ -111,6 +111,38 @@ def test_a_heartbeat_keeps_a_session_alive_beyond_the_ttl(presence, clock):
     assert status(presence, "ada") == "online"
 
 
+def test_a_gateways_heartbeat_renews_all_its_sessions_in_one_call(presence, clock):
+    presence.connect("ada", "s1")
+    presence.connect("bob", "s2")
+    presence.connect("bob", "s3")
+    for _ in range(5):
+        clock.advance(SESSION_TTL * 0.8)
+        assert presence.renew([{"user_id": "ada", "session_id": "s1", "state": "active"},
+                               {"user_id": "bob", "session_id": "s2", "state": "idle"},
+                               {"user_id": "bob", "session_id": "s3", "state": "idle"}]) \
+            == {"ada": "online", "bob": "away"}
+    assert (status(presence, "ada"), status(presence, "bob")) == ("online", "away")
+
+
+def test_a_renewal_announces_only_changes(presence, clock):
+    presence.connect("ada", "s1")
+    presence.published.clear()
+    presence.renew([{"user_id": "ada", "session_id": "s1", "state": "active"}])
+    assert announced(presence) == []
+    presence.renew([{"user_id": "ada", "session_id": "s1", "state": "idle"}])
+    assert [status for _, _, status in announced(presence)][-1] == "away"
+
+
+@pytest.mark.parametrize("sessions", [
+    "ada", [{"user_id": "ada"}], [{"user_id": "ada", "session_id": "s1", "state": "asleep"}],
+    [{"user_id": "ada", "session_id": f"s{i}"} for i in range(1001)]])
+def test_a_renewal_that_is_not_a_list_of_sessions_is_refused_and_changes_nothing(presence,
+                                                                                 sessions):
+    with pytest.raises(InvalidInput):
+        presence.renew(sessions)
+    assert status(presence, "ada") == "offline"
+
+
 def test_one_expired_session_does_not_hide_a_live_one(presence, clock):
     presence.connect("ada", "dead-tab")
     clock.advance(SESSION_TTL * 0.8)
