@@ -98,8 +98,9 @@ class Call:
         self.spec = spec
 
     # -- services ---------------------------------------------------------------
-    async def rpc(self, service: str, name: str, *args: Any, **kwargs: Any) -> Any:
-        return await self.handler.rpc(service, name, *args, **kwargs)
+    async def rpc(self, service: str, procedure: str, /, *args: Any, **kwargs: Any) -> Any:
+        """``service.procedure(*args, **kwargs)`` with the request's context."""
+        return await self.handler.rpc(service, procedure, *args, **kwargs)
 
     @property
     def me(self) -> str:

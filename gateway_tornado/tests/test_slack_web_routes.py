@@ -314,3 +314,13 @@ async def test_list_pages_through_channels_then_conversations(slack, rpc, user_t
     assert await ids_of("public_channel") == [["C1"], []]
     assert await ids_of("public_channel,im") == [["C1"], ["D9"]]  # nothing left of page 2
     assert await ids_of("private_channel,im") == [["C2"], ["C3"], ["D9"]]
+
+
+async def test_rename_passes_the_new_name_to_channels(slack, rpc, user_token, in_channel):
+    rpc.answer("channels", "update", {"id": CH, "kind": "public", "name": "renamed",
+                                      "membership": {}})
+    body = (await slack("conversations.rename", token=user_token,
+                        form={"channel": SLACK_CH, "name": "renamed"}))[1]
+    assert body["channel"]["name"] == "renamed"
+    update = [c for c in rpc.calls if c["method"] == "update"][0]
+    assert (update["args"], update["kwargs"]) == ((ME, CH), {"name": "renamed"})
