@@ -115,9 +115,12 @@ class LoadRun:
     # -- a phase -----------------------------------------------------------------------
     async def phase(self, rate: float, seconds: float, grace: float = 5.0,
                     label: str = "phase",
-                    during: Callable[[float], Awaitable[dict]] | None = None) -> dict:
+                    during: Callable[[float], Awaitable[dict]] | None = None,
+                    drain: float = 60.0) -> dict:
         """Send at ``rate`` messages/s for ``seconds``; ``during(start)``, if given,
-        runs alongside (a fault or a reconnect storm) and its answer is reported."""
+        runs alongside (a fault or a reconnect storm) and its answer is reported.
+        Sends still unanswered ``drain`` seconds after the schedule ends are left out
+        (not acknowledged, so not counted as lost)."""
         self._phases += 1
         self.ledger = Ledger()
         tag = "".join(c for c in label if c.isalnum())[:8] or "phase"   # txn ids: marker-safe
@@ -141,7 +144,7 @@ class LoadRun:
         sent_until = time.monotonic()
         progress(f"{label}: schedule done ({len(state.lag)} actions); draining")
         if state.tasks:
-            await asyncio.wait(list(state.tasks), timeout=60)
+            await asyncio.wait(list(state.tasks), timeout=drain)
         side_result = await side if side else None
         deadline = time.monotonic() + grace
         while self.ledger.outstanding() and time.monotonic() < deadline:
@@ -172,16 +175,18 @@ class LoadRun:
                 return
             kind = "message"          # nothing to reply to yet: start a thread instead
         started = time.monotonic()
+        resends = getattr(self.target, "resends", None)   # txn -> times the client resent it
+        ledger = self.ledger          # this phase's, even if the send ends after the phase
         try:
             if kind in ("message", "reply"):
                 text = marker_text(txn, handle, n)
                 recipients = self.members[action.room] - {handle} - self.unconnected.keys()
-                self.ledger.sending(txn, room_id, handle, frozenset(recipients), started)
+                ledger.sending(txn, room_id, handle, frozenset(recipients), started)
                 if kind == "reply":
                     await session.reply(room_id, recent[-1 - n % len(recent)], text, txn)
                 else:
                     await session.send(room_id, text, txn)
-                self.ledger.acked(txn, time.monotonic())
+                ledger.acked(txn, time.monotonic())
                 recent.append(txn)
             elif kind == "reaction":
                 await session.react(room_id, recent[-1 - n % len(recent)],
@@ -195,7 +200,10 @@ class LoadRun:
             state.errors[f"{kind}:{why}"] += 1
             state.counts[f"{kind}_failed"] += 1
             if kind in ("message", "reply"):
-                self.ledger.failed(txn, str(why))
+                ledger.failed(txn, str(why))
+        finally:
+            if resends and txn in resends:
+                ledger.resent(txn, resends.pop(txn))
 
     async def _sample_rss(self, start: float, out: list[dict]) -> None:
         while self.probe:

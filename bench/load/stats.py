@@ -59,6 +59,15 @@ class Sent:
     sent_at: float
     acked_at: float | None = None
     failed: str | None = None
+    resends: int = 0                     # times the client sent it again (same txn id)
+    delivered_to: int = 0                # recipients who have had it
+    last_delivery_at: float | None = None   # when the last of them first had it
+
+    def done_at(self) -> float | None:
+        """When it was acknowledged and every recipient had it (None: not yet)."""
+        if self.acked_at is None or self.delivered_to < len(self.recipients):
+            return None
+        return max(self.acked_at, self.last_delivery_at or self.acked_at)
 
 
 @dataclass
@@ -86,6 +95,9 @@ class Ledger:
     def failed(self, txn_id: str, why: str) -> None:
         self.sent[txn_id].failed = why
 
+    def resent(self, txn_id: str, times: int) -> None:
+        self.sent[txn_id].resends = times
+
     def delivery(self, recipient: str, text: str, received_at: float) -> None:
         parsed = parse_marker(text)
         sent = self.sent.get(parsed[0]) if parsed else None
@@ -99,6 +111,9 @@ class Ledger:
         self.delivered[key] = seen + 1
         if not seen:
             self.delivery_samples.append((received_at, received_at - sent.sent_at))
+            if recipient in sent.recipients:
+                sent.delivered_to += 1
+                sent.last_delivery_at = max(sent.last_delivery_at or 0.0, received_at)
 
     def outstanding(self) -> int:
         """Deliveries still awaited for acknowledged messages."""
@@ -112,6 +127,8 @@ class Ledger:
         duplicates = [(key, n) for key, n in self.delivered.items() if n > 1]
         return {"sent": len(self.sent), "acked": len(acked),
                 "failed": sum(1 for s in self.sent.values() if s.failed),
+                "resent": sum(1 for s in self.sent.values() if s.resends),
+                "resends": sum(s.resends for s in self.sent.values()),
                 "expected_deliveries": sum(len(s.recipients) for s in acked.values()),
                 "delivered": len(self.delivered),
                 "lost": len(lost), "lost_examples": lost[:10],
