@@ -17,10 +17,19 @@ Setup without bypassing any limit:
   creation and invitations make idempotent; two people make a DM (POST /dms, also
   idempotent). Runs with the same workload reuse the same rooms.
 
-The session does what the protocol asks of a client: it waits for ``hello``, dedupes
-``message.created`` by message id (counting the repeats it dropped), keeps the highest
-``seq`` per channel, reconnects with ``resume=1`` + ``resume``, and resends a message
-whose ack was lost to a dropped socket with the same ``client_msg_id``.
+The session does what the protocol asks of a client (docs/api/websocket.md), as the
+web client does (web/app/socket.js, store.js, sync.js): it waits for ``hello``, dedupes
+``message.created`` by message id (counting the repeats it dropped), keeps per channel
+the highest ``seq`` with nothing missing below it, reconnects with ``resume=1`` +
+``resume`` from that seq (again and again, with a growing pause, while the server is
+away), fetches over REST what a resume did not replay (a channel's ``error`` or
+``complete: false``) and a gap in the seqs that stays open (``after=<seq>``), and
+resends a message whose ack was lost to a dropped socket with the same
+``client_msg_id``. With ``resend_for`` (seconds) it also resends, with the same
+``client_msg_id``, a send refused for a passing reason (``service_unavailable``,
+``timeout``, ``internal_error``, ``rate_limited``) or left unanswered, until
+acknowledged or that long has passed; ``resends`` counts them per txn id.
+Messages a channel only got over REST are counted as ``caught_up_rest``.
 """
 from __future__ import annotations
 
@@ -45,6 +54,11 @@ from .target import OnMessage
 
 PASSWORD = "bench load passphrase 9"
 RETRYABLE = (429, 502, 503, 504)
+RESEND_CODES = ("service_unavailable", "timeout", "internal_error", "rate_limited")
+GAP_WAIT = 2.0                # seconds a gap in the seqs may stay open before a fetch
+CATCH_UP_FOR = 120.0          # seconds a REST catch-up keeps trying
+RECOVER_FOR = 300.0           # seconds a socket the server closed keeps reconnecting
+PAGE = 200                    # GET …/messages?after= page (its maximum)
 INVITE_BATCH = 100            # services/channels/schemas.py MAX_INVITES
 SETUP_CONCURRENCY = 4         # argon2 hashes in flight: users→auth calls time out at 10 s
 HTTP_CONNECTIONS = 64         # Tornado's client queues beyond its max_clients (10 by default)
@@ -96,7 +110,8 @@ class ParleyTarget:
     name = "parley"
 
     def __init__(self, base_url: str, amqp_uri: str, state_dir: Path,
-                 ws_url: str | None = None, people_prefix: str = "bench-load"):
+                 ws_url: str | None = None, people_prefix: str = "bench-load",
+                 resend_for: float = 0.0):
         self.base_url = base_url
         self.api = f"{base_url}/api/v1"
         self.ws_url = ws_url or base_url.replace("http", "ws", 1) + "/ws"
@@ -109,6 +124,8 @@ class ParleyTarget:
         self.messages: dict[str, tuple[str, int, str]] = {}  # txn -> (id, seq, thread root)
         self.frames: Counter = Counter()                  # frames received, by type
         self.events: Counter = Counter()                  # reconnects, repeats dropped…
+        self.resend_for = resend_for                      # 0: resend after a drop only
+        self.resends: Counter = Counter()                 # txn -> times sent again
         self.rpc: AsyncRpcClient | None = None
 
     # -- Target -------------------------------------------------------------------------
@@ -244,7 +261,9 @@ class ParleySession:
         self.account = account
         self.handle = account.user_id
         self.on_message = on_message
-        self.seqs: dict[str, int] = {}          # channel id -> highest seq seen
+        self.seqs: dict[str, int] = {}          # channel id -> highest seq, none missing below
+        self.ahead: dict[str, set[int]] = {}    # channel id -> seqs seen above that
+        self._catch_ups: dict[str, asyncio.Task] = {}
         self.seen: set[str] = set()             # message ids delivered (dedupe)
         self.ws = None
         self.connected = asyncio.Event()
@@ -266,7 +285,13 @@ class ParleySession:
         for attempt in range(attempts):
             try:
                 ws = await websocket_connect(url, max_message_size=64 * 1024 * 1024)
-                break
+                hello = json.loads(await ws.read_message() or "{}")
+                if hello.get("type") == "hello":
+                    break
+                ws.close()              # closed before hello (e.g. 1013, or open failed)
+                if attempt == attempts - 1:
+                    raise ParleyError("no_hello", f"{hello} (close {ws.close_code})")
+                self.target.events[f"connect_no_hello_{ws.close_code}"] += 1
             except HTTPClientError as refused:      # Traefik's rate limit, a 502 in a restart
                 if refused.code not in RETRYABLE or attempt == attempts - 1:
                     raise
@@ -277,21 +302,24 @@ class ParleySession:
                 self.target.events["connect_error"] += 1
             await asyncio.sleep(delay)
             delay = min(delay * 2, 2.0)
-        hello = json.loads(await ws.read_message() or "{}")
-        if hello.get("type") != "hello":
-            ws.close()
-            raise ParleyError("no_hello", str(hello))
         self.ws = ws
         self._reader = asyncio.create_task(self._read(ws))
         if resume:
-            await self.request({"type": "resume", "channels": points},
-                               timeout=120, wait_connected=False)
+            resumed = await self.request({"type": "resume", "channels": points},
+                                         timeout=120, wait_connected=False)
+            for channel, outcome in (resumed.get("channels") or {}).items():
+                if outcome.get("error") or outcome.get("complete") is False:
+                    self.target.events["resume_incomplete"] += 1
+                    self.catch_up_soon(channel, wait=0)
         self.connected.set()
 
     def _resume_points(self) -> dict[str, int]:
         rooms = self.target.rooms_of.get(self.handle, [])
-        return {room: max(self.seqs.get(room, 0), self.target.room_floor.get(room, 0))
-                for room in rooms[:1000]}
+        return {room: self._held(room) for room in rooms[:1000]}
+
+    def _held(self, channel: str) -> int:
+        """The highest seq of the channel with nothing missing below it."""
+        return max(self.seqs.get(channel, 0), self.target.room_floor.get(channel, 0))
 
     def drop(self) -> None:
         """Cut the TCP connection without a close frame, as a lost network does; the
@@ -309,23 +337,30 @@ class ParleySession:
 
     async def _recover(self) -> None:
         """After the server closed the socket: reconnect and resume, as the protocol
-        asks of clients (docs/api/websocket.md, "Close codes"), a few times."""
-        for attempt in range(5):
+        asks of clients (docs/api/websocket.md, "Close codes"), with a growing pause
+        (0.5 s doubling to 5 s), for up to RECOVER_FOR seconds (a restarting broker)."""
+        deadline, pause = time.monotonic() + RECOVER_FOR, 0.5
+        while not self._closing:
             try:
                 await self.reconnect()
                 self.target.events["recovered"] += 1
                 return
             except Exception:   # counted; the next attempt waits a little longer
                 self.target.events["recover_failed"] += 1
-                await asyncio.sleep(0.5 * (attempt + 1))
+                if time.monotonic() > deadline:
+                    self.target.events["recover_gave_up"] += 1
+                    return
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
 
     async def close(self) -> None:
         self._closing = True
         self.connected.clear()
         if self.ws is not None:
             self.ws.close()
-        if self._reader is not None:
-            self._reader.cancel()
+        for task in [self._reader, self._recovery, *self._catch_ups.values()]:
+            if task is not None:
+                task.cancel()
 
     async def _read(self, ws) -> None:
         counts = self.target.frames
@@ -342,22 +377,71 @@ class ParleySession:
             self.closed_with.append((ws.close_code, ws.close_reason))
             self.target.events[f"closed_{ws.close_code}"] += 1
             self.connected.clear()
-            if not self._dropped:      # the server closed it: come back as a client does
+            recovering = self._recovery is not None and not self._recovery.done()
+            if not self._dropped and not recovering:   # the server closed it: come back
                 self._recovery = asyncio.create_task(self._recover())
         for future, written_on in list(self._pending.values()):
             if written_on is ws and not future.done():
                 future.set_exception(ConnectionError("socket closed before the reply"))
 
-    def _message(self, data: dict) -> None:
-        channel, seq = data["channel_id"], data["seq"]
-        if seq > self.seqs.get(channel, 0):
-            self.seqs[channel] = seq
+    def _message(self, data: dict, channel: str | None = None, via: str = "socket") -> None:
+        channel, seq = channel or data["channel_id"], data["seq"]
+        self._note_seq(channel, seq)
         if data["id"] in self.seen:
-            self.target.events["repeats_dropped"] += 1
+            if via == "socket":
+                self.target.events["repeats_dropped"] += 1
             return
         self.seen.add(data["id"])
         if data["sender_id"] != self.handle:
+            if via != "socket":
+                self.target.events[f"caught_up_{via}"] += 1
             self.on_message(channel, data["sender_id"], data.get("text", ""), time.monotonic())
+
+    def _note_seq(self, channel: str, seq: int) -> None:
+        """Move the channel's gapless seq; a gap that stays open GAP_WAIT seconds (two
+        messaging instances may announce out of order) is fetched over REST."""
+        held = self._held(channel)
+        if seq <= held:
+            return
+        ahead = self.ahead.setdefault(channel, set())
+        ahead.add(seq)
+        while held + 1 in ahead:
+            held += 1
+            ahead.discard(held)
+        self.seqs[channel] = held
+        if ahead:
+            self.catch_up_soon(channel, wait=GAP_WAIT)
+
+    def catch_up_soon(self, channel: str, wait: float) -> None:
+        if channel not in self._catch_ups and not self._closing:
+            self._catch_ups[channel] = asyncio.create_task(self._catch_up(channel, wait))
+
+    async def _catch_up(self, channel: str, wait: float) -> None:
+        """What the web client's catchUp does: ``GET …/messages?after=<seq>`` page by
+        page until a short page, retried (1 s apart) for up to CATCH_UP_FOR seconds."""
+        try:
+            await asyncio.sleep(wait)
+            if wait and not self.ahead.get(channel):
+                return                  # the gap closed by itself: a reordering
+            self.target.events["catch_ups"] += 1
+            deadline = time.monotonic() + CATCH_UP_FOR
+            while time.monotonic() < deadline and not self._closing:
+                try:
+                    token = await self.target.fresh_token(self.account)
+                    while True:
+                        page = ParleyTarget._ok(await patient(lambda: http(
+                            "GET", f"{self.target.api}/channels/{channel}/messages"
+                                   f"?after={self._held(channel)}&limit={PAGE}",
+                            token=token)), "catch up")
+                        for message in page:
+                            self._message(message, channel, via="rest")
+                        if len(page) < PAGE:
+                            return
+                except Exception:   # counted; tried again while the server is away
+                    self.target.events["catch_up_failed"] += 1
+                    await asyncio.sleep(1.0)
+        finally:
+            self._catch_ups.pop(channel, None)
 
     def _reply(self, frame: dict) -> None:
         future, _ = self._pending.pop(str(frame.get("req_id")), (None, None))
@@ -389,18 +473,35 @@ class ParleySession:
 
     async def send(self, room_id: str, text: str, txn_id: str, **fields: Any) -> None:
         """Send until acknowledged: a socket lost before the ack means waiting for the
-        reconnect and sending again with the same ``client_msg_id`` (idempotent)."""
-        for attempt in range(3):
+        reconnect and sending again with the same ``client_msg_id`` (idempotent), at
+        most twice; with the target's ``resend_for``, also after a passing refusal or
+        no answer, with a growing pause (0.2 s doubling to 2 s), for that long."""
+        resend_for = self.target.resend_for
+        deadline, pause, resends = time.monotonic() + resend_for, 0.2, 0
+        while True:
             try:
                 ack = await self.request({"type": "send", "channel_id": room_id,
                                           "client_msg_id": txn_id, "text": text, **fields},
                                          req_id=txn_id)
                 break
             except (ConnectionError, WebSocketClosedError):
-                if attempt == 2:
+                if resends == 2 and not resend_for:
                     raise
-                self.target.events["resent_after_drop"] += 1
+                why = "drop"
+            except (ParleyError, asyncio.TimeoutError) as refused:
+                why = getattr(refused, "code", "no_answer")
+                if not resend_for or why not in RESEND_CODES + ("no_answer",):
+                    raise
+            if resend_for and time.monotonic() > deadline:
+                raise ParleyError("gave_up", f"not acknowledged in {resend_for:g} s")
+            resends += 1
+            self.target.resends[txn_id] += 1
+            self.target.events[f"resent_after_{why}"] += 1
+            if why != "drop":
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 2.0)
         message = ack["message"]
+        self._note_seq(room_id, message["seq"])    # the ack says it is stored: no gap
         root = fields.get("thread_parent_id") or message["id"]
         self.target.messages[txn_id] = (message["id"], message["seq"], root)
 
