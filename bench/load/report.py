@@ -77,14 +77,21 @@ PHASE_HEADERS = ["phase", "target msg/s", "msg/s", "deliveries/s", "ack p50 ms",
                  "lost", "dup", "stack CPU ms/msg"]
 
 
-def append_markdown(doc: Path, title: str, command: str, body: str) -> None:
-    """Append one run under the load section (created at the end of the file the first
-    time); earlier runs are kept, so the document is a log of measurements."""
+def append_markdown(doc: Path, title: str, command: str, body: str,
+                    section: str = SECTION, intro: str = SECTION_INTRO) -> None:
+    """Append one run at the end of ``section`` (the load section unless told; created
+    at the end of the file the first time), before the next ``## `` section if one
+    follows; earlier runs are kept, so the document is a log of measurements."""
     text = doc.read_text() if doc.exists() else ""
-    if SECTION not in text:
-        text = text.rstrip("\n") + "\n\n" + SECTION + "\n" + SECTION_INTRO
-    text = text.rstrip("\n") + f"\n\n### {title}\n\nCommand: `{command}`\n\n{body.strip()}\n"
-    doc.write_text(text)
+    lines = text.rstrip("\n").split("\n") if text.strip() else []
+    if section not in lines:
+        lines += ["", section, ""] + intro.strip("\n").split("\n")
+    start = lines.index(section)
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
+               len(lines))
+    head, tail = "\n".join(lines[:end]).rstrip("\n"), "\n".join(lines[end:])
+    entry = f"\n\n### {title}\n\nCommand: `{command}`\n\n{body.strip()}\n"
+    doc.write_text(head + entry + ("\n" + tail + "\n" if tail else ""))
 
 
 def draw_latency_chart(series: list[dict], path: Path, title: str,

@@ -46,9 +46,9 @@ def base_url() -> str:
 
 
 def make_target(state_dir: Path, ws_url: str | None = None,
-                people_prefix: str = "bench-load") -> ParleyTarget:
+                people_prefix: str = "bench-load", resend_for: float = 0.0) -> ParleyTarget:
     return ParleyTarget(base_url(), get_config()["amqp.uri"], state_dir, ws_url=ws_url,
-                        people_prefix=people_prefix)
+                        people_prefix=people_prefix, resend_for=resend_for)
 
 
 def load_target(name: str, state_dir: Path) -> Target:
@@ -346,21 +346,30 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def finish(args, command: str, result: dict, body: str, started: float,
+           **section) -> Path:
+    """Keep a scenario's result: the JSON under ``args.out_dir`` (with the command and
+    when it ran) and, unless ``--no-doc``, its table in docs/performance.md (in the
+    load section, or in ``section=``/``intro=``'s: see report.append_markdown)."""
+    result |= {"command": command, "started_at": started, "elapsed_s": round(time.time() - started, 1)}
+    path = write_json(result, args.out_dir, args.stem)
+    if args.doc:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(started))
+        append_markdown(DOC, f"{args.scenario} on {args.target}, {when}", command,
+                        body + f"\n\nJSON: `{path.relative_to(REPO)}`.", **section)
+    return path
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     command = ".venv/bin/python -m bench.load " + shlex.join(argv)
     started = time.time()
     result, body = asyncio.run(SCENARIOS[args.scenario](args))
-    result |= {"command": command, "started_at": started, "elapsed_s": round(time.time() - started, 1)}
-    path = write_json(result, args.out_dir, args.stem)
+    path = finish(args, command, result, body, started)
     summary = {k: result[k] for k in ("messages_per_s", "deliveries_per_s", "ack", "delivery",
                                       "verdict", "errors", "during", "cpu",
                                       "capacity_messages_per_s", "bytes_per_socket", "opened",
                                       "failed", "floors") if k in result}
     print(json.dumps(summary, indent=1, default=str))
     print(f"results: {path}")
-    if args.doc:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(started))
-        append_markdown(DOC, f"{args.scenario} on {args.target}, {when}", command,
-                        body + f"\n\nJSON: `{path.relative_to(REPO)}`.")
