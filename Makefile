@@ -2,7 +2,7 @@
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help bootstrap up down status logs shell test test-unit bench
+.PHONY: help bootstrap up down status logs shell test test-unit bench chaos
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -35,3 +35,6 @@ bench: up  ## measure the stores, the fan-out and a steady load (results in var/
 	@$(PY) -m bench.message_store
 	@$(PY) -m bench.fanout
 	@$(PY) -m bench.load steady
+
+chaos: up  ## kill and restart each process under a steady load; nothing acknowledged may be lost (results in var/bench/, docs/performance.md)
+	@$(PY) -m bench.chaos
