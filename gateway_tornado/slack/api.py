@@ -144,7 +144,7 @@ class Call:
     def integer(self, name: str, default: int, low: int, high: int) -> int:
         value = self.arg(name)
         if value is None:
-            return default
+            return max(low, min(high, default))
         if isinstance(value, bool) or not (isinstance(value, int) or
                                            (isinstance(value, str) and value.isdigit())):
             raise invalid_arguments(f"{name} must be a whole number")
@@ -205,14 +205,7 @@ class Call:
     async def message_at(self, channel_id: str, ts: Any, missing: str = "message_not_found"
                          ) -> dict:
         """The message whose ``ts`` this is (its seq, then the exact ts checked)."""
-        seq = ids.seq_of_ts(ts)
-        if seq is None:
-            raise SlackError(missing)
-        found = await self.rpc("messaging", "history", self.me, channel_id, after=seq - 1,
-                               limit=1)
-        if not found or found[0]["seq"] != seq or ids.message_ts(found[0]) != ts:
-            raise SlackError(missing)
-        return found[0]
+        return await message_at(self.rpc, self.me, channel_id, ts, missing)
 
     async def refusal(self, channel_id: str) -> SlackError:
         """Why a service refused the actor's write in a channel (its ``forbidden``
@@ -232,3 +225,17 @@ class Call:
             except ParleyError:
                 continue
         return {k: v for k, v in known.items() if k in wanted}
+
+
+async def message_at(rpc, me: str, channel_id: str, ts: Any,
+                     missing: str = "message_not_found") -> dict:
+    """The message of ``channel_id`` whose ``ts`` this is, as ``me`` may see it: its
+    seq (one slot read), then the exact ts checked; else SlackError(``missing``).
+    ``rpc`` is ``(service, procedure, *args, **kwargs)`` with the caller's context."""
+    seq = ids.seq_of_ts(ts)
+    if seq is None:
+        raise SlackError(missing)
+    found = await rpc("messaging", "history", me, channel_id, after=seq - 1, limit=1)
+    if not found or found[0]["seq"] != seq or ids.message_ts(found[0]) != ts:
+        raise SlackError(missing)
+    return found[0]

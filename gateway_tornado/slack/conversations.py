@@ -373,7 +373,7 @@ async def replies(call: Call) -> dict[str, Any]:
     if message.get("thread_parent_id"):
         message = await call.rpc("messaging", "get", call.me, channel["id"],
                                  message["thread_parent_id"])
-    limit = call.integer("limit", 1000, 1, PAGE_MAX)
+    limit = call.integer("limit", 1000, 1, PAGE_MAX - 1)   # one more is read: has_more
     inclusive = call.flag("inclusive", True)
     oldest = await bound(call, channel["id"], "oldest", inclusive)
     latest = await bound(call, channel["id"], "latest", inclusive)

@@ -324,3 +324,15 @@ async def test_rename_passes_the_new_name_to_channels(slack, rpc, user_token, in
     assert body["channel"]["name"] == "renamed"
     update = [c for c in rpc.calls if c["method"] == "update"][0]
     assert (update["args"], update["kwargs"]) == ((ME, CH), {"name": "renamed"})
+
+
+async def test_replies_without_a_limit_reads_a_page_the_service_allows(slack, rpc, user_token,
+                                                                      in_channel):
+    parent = {**messages(1)[0], "reply_count": 1, "participants": [ME]}
+    reply = {**messages(2)[1], "thread_parent_id": parent["id"]}
+    script_history(rpc, [parent, reply])
+    rpc.answer("messaging", "thread", [reply])
+    body = (await slack("conversations.replies", token=user_token,
+                        form={"channel": SLACK_CH, "ts": "1700000001.000001"}))[1]
+    assert [m["text"] for m in body["messages"]] == ["m1", "m2"]
+    assert [c["kwargs"]["limit"] for c in rpc.calls if c["method"] == "thread"] == [200]
