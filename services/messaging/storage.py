@@ -3,11 +3,13 @@
 Two facts of FerretDB v1 (SQLite backend) shape every query here; both are
 measured and explained in docs/architecture.md ("Messages on FerretDB"):
 
-- It pushes down to SQLite only a filter that is exactly ``{"_id": <value>}``.
-  Any other filter or sort decodes and tests every document of the collection
-  in Go: about 0.2 ms per document, so 0.4 s per history page at 2,000 stored
-  messages, and growing. So every hot read here is a lookup by ``_id``, and the
-  keys are built to be known in advance.
+- It pushes down to SQLite only a filter that is exactly ``{"_id": <value>}``
+  or, with Parley's patch (ops/ferretdb/patches/sqlite-id-in-pushdown.patch),
+  ``{"_id": {"$in": [...]}}``. Any other filter or sort decodes and tests every
+  document of the collection in Go: about 0.2 ms per document, so 0.4 s per
+  history page at 2,000 stored messages, and growing. So every hot read here is a
+  lookup by ``_id``, the keys are built to be known in advance, and a page of them
+  is read in one ``$in`` (``by_ids``) instead of a round trip each.
 - Its updates are not isolated (read, modify, write): concurrent updates of one
   document lose each other's changes. The only atomic step is an insert under a
   unique index. So nothing that matters is ever updated in place.
@@ -53,6 +55,7 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 MAX_SEQ_ATTEMPTS = 50
+ID_BATCH = 200   # _ids per $in lookup (FerretDB's patch pushes down up to 1000)
 ORPHAN_AFTER = timedelta(seconds=30)  # an outbox entry whose write never happened
 
 
@@ -251,19 +254,34 @@ def last_claimed(probe) -> tuple[int, dict | None]:
     return low, found
 
 
+def by_ids(collection, ids: list[str], projection=None) -> dict[str, dict]:
+    """The documents with these ``_id``s that exist, by ``_id``, read ``ID_BATCH``
+    at a time (one round trip each, answered from the ``_id`` index)."""
+    found = {}
+    for first in range(0, len(ids), ID_BATCH):
+        for doc in collection.find({"_id": {"$in": ids[first:first + ID_BATCH]}},
+                                   projection=projection):
+            found[doc["_id"]] = doc
+    return found
+
+
 def with_changes(db, docs) -> list[dict]:
-    """Lay each message's latest change over it."""
+    """Lay each message's latest change over it. One lookup tells which messages
+    were ever changed (their first revision exists); only those are read further."""
+    changed = by_ids(db.message_changes, [change_key(doc["id"], 1) for doc in docs],
+                     projection={"_id": 1})
     out = []
     for doc in docs:
-        change = latest_change(db, doc["id"])
+        change = latest_change(db, doc["id"]) if change_key(doc["id"], 1) in changed else None
         out.append({**doc, **change["state"], "rev": change["rev"]} if change else doc)
     return out
 
 
 def page(db, channel_id, seqs) -> list[dict]:
     """The messages in these slots, in this order, as they are now."""
-    docs = (db.messages.find_one({"_id": slot(channel_id, seq)}) for seq in seqs)
-    return with_changes(db, [doc for doc in docs if doc is not None])
+    slots = [slot(channel_id, seq) for seq in seqs]
+    found = by_ids(db.messages, slots)
+    return with_changes(db, [found[key] for key in slots if key in found])
 
 
 def history(db, channel_id, before=None, after=None, limit=50):

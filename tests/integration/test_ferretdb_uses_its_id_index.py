@@ -6,7 +6,9 @@ that is the only filter FerretDB's SQLite backend hands to SQLite. Upstream
 v1.24 indexes ``->"_id"`` but filters on ``->'$._id'``, so SQLite scanned every
 row for every lookup (FerretDB/FerretDB#4646); the patch indexes the filter's
 own expression. This asks SQLite itself how it would run FerretDB's lookup on a
-collection FerretDB just created."""
+collection FerretDB just created. A second patch lets ``{_id: {$in: [...]}}`` use that
+index too (messaging reads a page of slots in one lookup); FerretDB's ``explain``
+tells whether a filter was handed to SQLite and how SQLite runs it."""
 from __future__ import annotations
 
 import sqlite3
@@ -52,3 +54,23 @@ def test_the_index_still_keeps_ids_unique(collection):
     with pytest.raises(DuplicateKeyError):
         collection.insert_one({"_id": "k7", "v": "again"})
     assert collection.count_documents({"_id": "k7"}) == 1
+
+
+def explain(collection, query: dict) -> dict:
+    return collection.database.command("explain", {"find": collection.name, "filter": query})
+
+
+def test_a_lookup_of_many_ids_at_once_searches_the_index(collection):
+    query = {"_id": {"$in": ["k3", "k7", "k40", "absent"]}}
+    assert sorted(doc["v"] for doc in collection.find(query)) == [3, 7, 40]
+    explained = explain(collection, query)
+    plan = " ".join(explained["queryPlanner"]["Plan"])
+    assert explained["filterPushdown"] is True
+    assert "USING INDEX" in plan and "SCAN" not in plan, plan
+
+
+@pytest.mark.parametrize("query", [{"v": 3}, {"_id": {"$in": ["k3", 7]}},
+                                   {"_id": {"$in": ["k3"]}, "v": 3}])
+def test_other_filters_are_left_to_ferretdb_and_still_answer_right(collection, query):
+    assert [doc["v"] for doc in collection.find(query)] == [3]
+    assert explain(collection, query)["filterPushdown"] is False
