@@ -6,7 +6,7 @@ import tornado.web
 from .context import Gateway
 from .handlers import (admin, auth, channels, files, messages, notifications, ops, people, search,
                        web)
-from .slack import admin as slack_admin, files as slack_files, web as slack_web
+from .slack import admin as slack_admin, files as slack_files, rtm as slack_rtm, web as slack_web
 from .websocket import SocketHandler
 
 ID = r"([A-Za-z0-9_-]{1,64})"
@@ -73,6 +73,7 @@ def make_app(gateway: Gateway) -> tornado.web.Application:
         (r"/slack/api/([A-Za-z0-9._]{1,64})", slack_web.SlackApi),
         (r"/slack/upload/([A-Za-z0-9_-]{1,64})", slack_files.SlackUpload),
         (r"/slack/files/([A-Za-z0-9]{1,64})/([^/]{1,255})", slack_files.SlackFile),
+        (r"/slack/rtm", slack_rtm.RtmSocket),
     ]
     ping = float(gateway.cfg["gateway.ping_interval"])
     return tornado.web.Application(

@@ -10,13 +10,12 @@ import asyncio
 import json
 import time
 import uuid
-from collections import OrderedDict
 from typing import Any
 
 import tornado.websocket
 
 from services.common.errors import Forbidden, InvalidInput, ParleyError, Unauthenticated
-from services.common.events import channel_key, user_key
+from services.common.events import channel_key
 from services.common.logging import bind_request_id, get_logger
 from services.common.metrics import (RATE_LIMIT_REJECTIONS, WS_CONNECTIONS, WS_DISCONNECTS,
                                      WS_FANOUT_DELAY, WS_FRAMES, WS_LIMIT_CLOSES,
@@ -26,6 +25,7 @@ from services.common.revocation import SESSION_REVOKED
 from .activity import note_activity
 from .context import Gateway
 from .hub import RECEIVED_AT, WIRE_FRAME
+from .listening import Listening
 from .ws_limits import CLOSE_POLICY_VIOLATION, CLOSE_TOO_BIG, FrameLimit
 from .ws_protocol import CLOSE_INVALID_PAYLOAD, ended_by, strict_text
 from .ws_resume import PAGE, HeldEvents, resume_request
@@ -37,7 +37,6 @@ PROTOCOL_VERSION = 1
 CATCH_UP_EVERY = 0.25
 CATCH_UP_FOR = 10.0
 
-RECENT_EVENTS = 256         # event ids remembered per socket to drop repeats
 TYPING_EVERY = 3.0          # seconds: a socket's typing notices per channel, at most
 
 RESUME_WAIT = 10.0          # seconds ?resume=1 holds events if no resume frame comes
@@ -57,13 +56,13 @@ DISCONNECT_REASONS = {
 }
 
 
-class SocketHandler(tornado.websocket.WebSocketHandler):
+class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
     def initialize(self, gateway: Gateway) -> None:
         self.gateway = gateway
         self.user_id: str | None = None
         self.auth_session: str | None = None   # the access token's session (`sid`)
         self.session_id = uuid.uuid4().hex
-        self.keys: set[str] = set()
+        self.init_listening()
         self._pending = 0
         # frames written but not flushed; a socket this far behind is too slow: closed
         self._max_pending = int(gateway.cfg["gateway.max_pending_writes"])
@@ -76,9 +75,7 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         self._delivered: dict[str, int] = {}
         self._owed: dict[str, int] = {}
         self._catch_ups: dict[str, asyncio.Task] = {}
-        # an event heard on several keys (presence goes to every shared channel) is
-        # written once; and typing notices are throttled per channel
-        self._recent: OrderedDict[str, None] = OrderedDict()
+        # typing notices are throttled per channel
         self._typed: dict[tuple[str, str | None], float] = {}
         self._state = "active"   # this device: active or idle (the client says)
         self._protocol = None     # kept past the close, to tell why the socket ended
@@ -111,9 +108,8 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
             self._held.hold_everything()
             self._resume_wait = asyncio.get_running_loop().call_later(
                 RESUME_WAIT, self._release_everything)
-        await self._listen(user_key(self.user_id))
-        for channel in await self._rpc("channels", "list_for_user", self.user_id):
-            await self._listen(channel_key(channel["id"]))
+        await self.listen_to_person(self.user_id,
+                                    await self._rpc("channels", "list_for_user", self.user_id))
         await self._rpc("presence", "connect", self.user_id, self.session_id,
                             self._state)
         note_activity(self.gateway, self.user_id)   # renewed by heartbeat.py from now on
@@ -368,24 +364,9 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         written = self._write(event[WIRE_FRAME], event.get("type"))
         if written is not None and RECEIVED_AT in event:   # held for a resume: held time too
             WS_FANOUT_DELAY.observe(time.perf_counter() - event[RECEIVED_AT])
-        if data.get("user_id") == self.user_id and "channel_id" in data:
-            # joined: hear the channel from now on; left or removed: stop hearing it
-            if event.get("type") == "member.joined":
-                asyncio.create_task(self._listen(channel_key(data["channel_id"])))
-            elif event.get("type") == "member.left":
-                asyncio.create_task(self._unlisten(channel_key(data["channel_id"])))
+        self.follow_membership(self.user_id, event)
 
     # -- plumbing -----------------------------------------------------------
-    def _heard_before(self, event_id: str | None) -> bool:
-        if event_id is None:
-            return False
-        if event_id in self._recent:
-            return True
-        self._recent[event_id] = None
-        if len(self._recent) > RECENT_EVENTS:
-            self._recent.popitem(last=False)
-        return False
-
     def _within_budget(self) -> bool:
         """Whether this frame is within the socket's frames per second; if not it
         is refused, and a socket that goes on flooding is closed with 1008."""
@@ -427,16 +408,6 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         if not future.cancelled():
             future.exception()  # closed sockets: nothing to do, but don't warn
 
-    async def _listen(self, key: str) -> None:
-        if key not in self.keys:
-            self.keys.add(key)
-            await self.gateway.hub.subscribe(key, self)
-
-    async def _unlisten(self, key: str) -> None:
-        if key in self.keys:
-            self.keys.discard(key)
-            await self.gateway.hub.unsubscribe(key, self)
-
     async def _rpc(self, service: str, method: str, *args: Any, **kwargs: Any) -> Any:
         return await self.gateway.rpc.call(service, method, *args, **kwargs,
                                            _context={"request_id": uuid.uuid4().hex})
@@ -464,8 +435,7 @@ class SocketHandler(tornado.websocket.WebSocketHandler):
         return {"user_id": self.user_id, "session_id": self.session_id, "state": self._state}
 
     async def _cleanup(self) -> None:
-        for key in list(self.keys):
-            await self.gateway.hub.unsubscribe(key, self)
+        await self.stop_listening()
         try:
             await self._rpc("presence", "disconnect", self.user_id, self.session_id)
         except ParleyError as exc:

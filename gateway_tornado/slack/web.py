@@ -23,7 +23,7 @@ from services.common.errors import ParleyError
 from services.common.logging import get_logger
 
 from . import (auth_methods, chat, conversations, files, pins,  # noqa: F401 (registering)
-               ratelimits, reactions, users)
+               ratelimits, reactions, rtm, users)
 from .api import METHODS, Call, SlackHandler
 from .auth import APP, bearer, resolver
 from .errors import SlackError, translate

@@ -1,0 +1,50 @@
+"""Helpers of the Slack-compatible API's integration tests: slack_sdk clients on
+Parley, bots made by an operator, and collecting what a socket client hears."""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+
+def web_client(base_url: str, token: str | None) -> WebClient:
+    """A WebClient on Parley (through Traefik) that waits out ``ratelimited``."""
+    client = WebClient(token=token, base_url=f"{base_url}/slack/api/", timeout=30)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=30))
+    return client
+
+
+async def new_bot(system, scopes: list[str] | None = None) -> dict:
+    """A bot made by an operator (`nameko shell`'s auth.admin_create_bot)."""
+    name = f"bot-{uuid.uuid4().hex[:10]}"
+    return await system.call("auth", "admin_create_bot", name, display_name=name.title(),
+                             scopes=scopes)
+
+
+def slack_user(parley_user_id: str) -> str:
+    return "U" + parley_user_id.upper()
+
+
+class Heard:
+    """What a socket client's listener got (from its own threads), searchable."""
+
+    def __init__(self):
+        self.items: list[dict] = []
+        self._lock = threading.Lock()
+
+    def add(self, item: dict) -> None:
+        with self._lock:
+            self.items.append(item)
+
+    def wait_for(self, match, timeout: float = 15.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                for item in self.items:
+                    if match(item):
+                        return item
+            time.sleep(0.05)
+        raise AssertionError(f"nothing matching in {timeout}s; last: {self.items[-5:]}")
