@@ -47,8 +47,8 @@ async def relay_once(db, producer) -> int:
     if not entries:
         return 0
     sends, settled, topics = [], [], []
-    for entry in entries:
-        what, doc = await asyncio.to_thread(storage.resolve, db, entry)
+    resolved = await asyncio.to_thread(_resolve_all, db, entries)
+    for entry, (what, doc) in zip(entries, resolved):
         if what == "wait":
             continue  # its write is still under way; the next round takes it
         settled.append(entry["_id"])
@@ -64,6 +64,11 @@ async def relay_once(db, producer) -> int:
     for topic in topics:
         EVENTS_PUBLISHED.labels(topic).inc()
     return len(settled)
+
+
+def _resolve_all(db, entries) -> list[tuple[str, dict | None]]:
+    known = storage.written(db, entries)   # the batch's lookups, made together
+    return [storage.resolve(db, entry, known=known) for entry in entries]
 
 
 def _record(what: str, doc) -> tuple[str, bytes, str | None]:

@@ -415,13 +415,27 @@ def outbox_entries(db, limit=500) -> list[dict]:
     return sorted(db.outbox.find(), key=lambda e: e["_id"])[:limit]
 
 
-def resolve(db, entry, now=None):
+def written(db, entries) -> dict[str, dict]:
+    """What outbox entries name and is stored, by their ``ref``: the messages
+    (through their id index) and changes, read in three ``$in`` lookups for the
+    whole batch instead of two round trips per entry."""
+    slots = by_ids(db.message_ids, [e["ref"] for e in entries if e["kind"] == "message"])
+    messages = by_ids(db.messages, [ref["slot"] for ref in slots.values()])
+    found = {message_id: messages[ref["slot"]] for message_id, ref in slots.items()
+             if ref["slot"] in messages}
+    return found | by_ids(db.message_changes,
+                          [e["ref"] for e in entries if e["kind"] != "message"])
+
+
+def resolve(db, entry, now=None, known=None):
     """What an outbox entry stands for: ("message", doc), ("change", doc),
     ("wait", None) while its write may still be under way, or ("drop", None)
-    when it never happened (or lost its race) and the entry can go."""
+    when it never happened (or lost its race) and the entry can go. ``known``:
+    ``written(db, entries)`` of a batch that holds this entry."""
+    known = written(db, [entry]) if known is None else known
     orphaned = (now or _now()) - entry["created_at"] > ORPHAN_AFTER
     if entry["kind"] == "message":
-        doc = find_message(db, entry["ref"])
+        doc = known.get(entry["ref"])
         if doc is None and orphaned:
             doc = db.messages.find_one({"id": entry["ref"]})  # written, not indexed: heal
             if doc is not None:
@@ -429,15 +443,16 @@ def resolve(db, entry, now=None):
         if doc is not None:
             return "message", doc
     else:
-        doc = db.message_changes.find_one({"_id": entry["ref"]})
+        doc = known.get(entry["ref"])
         if doc is not None:
             return ("change", doc) if doc.get("event_id") == entry["event_id"] else ("drop", None)
     return ("drop", None) if orphaned else ("wait", None)
 
 
 def dequeue(db, entry_ids) -> None:
-    for entry_id in entry_ids:
-        db.outbox.delete_one({"_id": entry_id})
+    ids = list(entry_ids)
+    for first in range(0, len(ids), ID_BATCH):
+        db.outbox.delete_many({"_id": {"$in": ids[first:first + ID_BATCH]}})
 
 
 def outbox_backlog(db, now=None) -> tuple[int, float]:
