@@ -45,14 +45,35 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[13]) + int(fields[14])) / TICKS if fields else 0.0
 
 
-def descendants(root: int) -> list[int]:
-    """Every process below ``root`` (not root itself)."""
+def supervisor_programs() -> dict[int, str]:
+    """pid → name of every running supervisord program."""
+    args = [str(SUPERVISORCTL), "-c", str(SUPERVISOR_CONF), "status"]
+    try:
+        out = subprocess.run(args, capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    found = {}
+    for line in out.splitlines():
+        parts = line.split()   # name RUNNING pid 123, uptime 0:01:02
+        if len(parts) >= 4 and parts[1] == "RUNNING" and parts[2] == "pid":
+            found[int(parts[3].rstrip(","))] = parts[0]
+    return found
+
+
+def process_tree() -> dict[int, list[int]]:
+    """pid → its children, for every process."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             fields = _stat_fields(int(entry.name))
             if fields:
                 children.setdefault(int(fields[3]), []).append(int(entry.name))
+    return children
+
+
+def descendants(root: int, children: dict[int, list[int]] | None = None) -> list[int]:
+    """Every process below ``root`` (not root itself)."""
+    children = process_tree() if children is None else children
     found, stack = [], list(children.get(root, []))
     while stack:
         pid = stack.pop()
@@ -121,9 +142,21 @@ class StackProbe:
             pids = descendants(self.root) if self.root else []
         return sum(cpu_seconds(pid) for pid in pids)
 
+    def cpu_by_process(self) -> dict[str, float]:
+        """CPU seconds so far of each program of the server (with its children): each
+        supervisord program of Parley, or each root process of a peer."""
+        if self.roots is not None:
+            names = {root: _stat_fields(root)[1] if _stat_fields(root) else str(root)
+                     for root in self.roots()}
+        else:
+            names = supervisor_programs()
+        tree = process_tree()
+        return {name: sum(cpu_seconds(pid) for pid in [root] + descendants(root, tree))
+                for root, name in names.items()}
+
     def gateway_rss(self) -> dict[str, int]:
         return {name: rss_bytes(pid) for name, pid in self.gateways.items() if pid}
 
     def reading(self) -> dict:
         return {"stack_cpu_s": self.stack_cpu(), "own_cpu_s": own_cpu_seconds(),
-                "gateway_rss": self.gateway_rss()}
+                "gateway_rss": self.gateway_rss(), "by_process": self.cpu_by_process()}

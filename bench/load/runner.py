@@ -251,7 +251,9 @@ class LoadRun:
                 "generator_seconds": round(after["own_cpu_s"] - before["own_cpu_s"], 2),
                 "stack_ms_per_message": round(stack_cpu / messages * 1000, 2) if messages
                 else None,
-                "window_seconds": round(finished - start, 2)}
+                "window_seconds": round(finished - start, 2),
+                "ms_per_message_by_process": per_process(before["by_process"],
+                                                         after["by_process"], messages)}
             result["gateway_rss_bytes"] = {"before": before["gateway_rss"],
                                            "after": after["gateway_rss"],
                                            "series": rss_series}
@@ -292,3 +294,12 @@ def passes(result: dict, p99_ms: float = 200.0, max_error_rate: float = 0.001,
     if lag > max_lag_ms:
         reasons.append(f"generator behind its schedule (p99 {lag} ms)")
     return reasons
+
+
+def per_process(before: dict[str, float], after: dict[str, float], messages: int) -> dict:
+    """CPU ms per acknowledged message of each process that ran through the whole
+    phase (one that restarted is left out), the busiest first."""
+    spent = {name: after[name] - before[name] for name in after
+             if name in before and after[name] >= before[name]}
+    return {name: round(seconds / messages * 1000, 2) for name, seconds in
+            sorted(spent.items(), key=lambda item: -item[1]) if messages}

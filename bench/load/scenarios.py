@@ -294,6 +294,10 @@ def _reading(result: dict) -> str:
                      + ", ".join(f"{k} {rss['before'].get(k, 0) / 2**20:.0f}/"
                                  f"{rss['after'].get(k, 0) / 2**20:.0f}"
                                  for k in rss.get("before", {})) + ".")
+    busiest = list(cpu.get("ms_per_message_by_process", {}).items())[:12]
+    if busiest:
+        lines.append("CPU ms per message by process (the busiest): "
+                     + ", ".join(f"{name} {ms}" for name, ms in busiest) + ".")
     return text + "\n\n" + "\n".join(lines)
 
 
