@@ -123,13 +123,17 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
         received = time.perf_counter()
         if not self._within_budget():
             return
-        if not await self._session_is_live():
-            return
         try:
             frame = json.loads(raw)
             if not isinstance(frame, dict):
                 raise ValueError
         except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deeply
+            frame = None
+        # read first, so that a refusal because sessions cannot be checked answers the
+        # frame's req_id: without it a client waits for its send's reply in vain
+        if not await self._session_is_live(frame.get("req_id") if frame else None):
+            return
+        if frame is None:
             self._send({"type": "error", "code": "invalid_input", "message": "not a JSON object"})
             return
         kind = str(frame.get("type", ""))
@@ -412,13 +416,15 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
         return await self.gateway.rpc.call(service, method, *args, **kwargs,
                                            _context={"request_id": uuid.uuid4().hex})
 
-    async def _session_is_live(self) -> bool:
+    async def _session_is_live(self, req_id: Any = None) -> bool:
         """Whether the token's session is still live; ends the socket if it is not.
-        (When sessions cannot be checked, says so in an error frame.)"""
+        (When sessions cannot be checked, says so in an error frame answering
+        ``req_id``, the frame's, so that the client can send it again.)"""
         try:
             revoked = await self.gateway.sessions.is_revoked(self.auth_session)
         except ParleyError as exc:
-            self._send({"type": "error", **exc.to_dict()})
+            self._send({"type": "error", **exc.to_dict(),
+                        **({"req_id": req_id} if req_id is not None else {})})
             return False
         if revoked:
             self.end_session()

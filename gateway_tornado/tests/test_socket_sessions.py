@@ -7,6 +7,7 @@ import json
 from collections import defaultdict
 
 import pytest
+import redis
 from tornado.websocket import websocket_connect
 
 from services.common.revocation import SESSION_REVOKED, revoked_session_key
@@ -96,4 +97,23 @@ async def test_the_event_for_another_session_is_neither_acted_on_nor_forwarded(
     await ws.write_message(json.dumps({"type": "ping", "req_id": 2}))
     reply = json.loads(await ws.read_message())
     assert (reply["type"], reply["req_id"]) == ("pong", 2)
+    ws.close()
+
+
+async def test_a_frame_refused_because_sessions_cannot_be_checked_is_answered_by_its_req_id(
+        open_socket, revocations, monkeypatch):
+    """Redis restarting ("loading the dataset"): the send is refused, and the refusal
+    names the send, so the client sends it again instead of waiting for a reply."""
+    ws = await open_socket()
+    await ws.read_message()  # hello
+
+    async def loading(*keys):
+        raise redis.BusyLoadingError("Redis is loading the dataset in memory")
+
+    monkeypatch.setattr(revocations, "exists", loading)
+    await ws.write_message(json.dumps({"type": "send", "req_id": "c-1", "channel_id": "c",
+                                       "client_msg_id": "c-1", "text": "hi"}))
+    error = json.loads(await ws.read_message())
+    assert (error["type"], error["code"], error["req_id"]) == (
+        "error", "service_unavailable", "c-1")
     ws.close()
