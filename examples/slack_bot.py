@@ -89,12 +89,16 @@ class EchoBot:
             time.sleep(POLL_SECONDS)
 
 
+def web_client() -> WebClient:
+    """The bot's WebClient on Parley: ``SLACK_BOT_TOKEN``, ``SLACK_BASE_URL``."""
+    return WebClient(token=os.environ["SLACK_BOT_TOKEN"],
+                     base_url=os.environ.get("SLACK_BASE_URL",
+                                             "http://127.0.0.1:8000/slack/api/"))
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO)
-    client = WebClient(token=os.environ["SLACK_BOT_TOKEN"],
-                       base_url=os.environ.get("SLACK_BASE_URL",
-                                               "http://127.0.0.1:8000/slack/api/"))
-    bot = EchoBot(client, os.environ["SLACK_CHANNEL"])
+    bot = EchoBot(web_client(), os.environ["SLACK_CHANNEL"])
     bot.join()
     logging.info("%s is listening in %s", bot.name, bot.channel)
     bot.run()

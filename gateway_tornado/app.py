@@ -6,7 +6,8 @@ import tornado.web
 from .context import Gateway
 from .handlers import (admin, auth, channels, files, messages, notifications, ops, people, search,
                        web)
-from .slack import admin as slack_admin, files as slack_files, rtm as slack_rtm, web as slack_web
+from .slack import admin as slack_admin, files as slack_files, rtm as slack_rtm
+from .slack import socket_mode as slack_socket_mode, web as slack_web
 from .websocket import SocketHandler
 
 ID = r"([A-Za-z0-9_-]{1,64})"
@@ -74,6 +75,7 @@ def make_app(gateway: Gateway) -> tornado.web.Application:
         (r"/slack/upload/([A-Za-z0-9_-]{1,64})", slack_files.SlackUpload),
         (r"/slack/files/([A-Za-z0-9]{1,64})/([^/]{1,255})", slack_files.SlackFile),
         (r"/slack/rtm", slack_rtm.RtmSocket),
+        (r"/slack/socket-mode", slack_socket_mode.SocketModeSocket),
     ]
     ping = float(gateway.cfg["gateway.ping_interval"])
     return tornado.web.Application(

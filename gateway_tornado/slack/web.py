@@ -23,13 +23,13 @@ from services.common.errors import ParleyError
 from services.common.logging import get_logger
 
 from . import (auth_methods, chat, conversations, files, pins,  # noqa: F401 (registering)
-               ratelimits, reactions, rtm, users)
+               ratelimits, reactions, rtm, socket_mode, users)
 from .api import METHODS, Call, SlackHandler
 from .auth import APP, bearer, resolver
 from .errors import SlackError, translate
 
 log = get_logger(__name__)
-APP_TOKEN_METHODS = {"auth.test"}   # and, later, apps.connections.open
+APP_TOKEN_METHODS = {"auth.test", "apps.connections.open"}
 
 
 class SlackApi(SlackHandler):

@@ -18,7 +18,7 @@ from tornado.httpclient import HTTPClientError
 from tornado.websocket import websocket_connect
 
 from tests.support.client import Person, unique_email
-from tests.support.slack import Heard, new_bot, slack_user, web_client
+from tests.support.slack import Heard, bot_in_a_new_channel, slack_user, web_client
 
 PING_INTERVAL = 2   # seconds between the client's WebSocket pings
 
@@ -26,12 +26,7 @@ PING_INTERVAL = 2   # seconds between the client's WebSocket pings
 @pytest.fixture(scope="module")
 async def room(base_url, system):
     """Ann (a person), a bot, and a public channel Ann made with the bot in it."""
-    ann = await Person(base_url, unique_email("ann")).sign_up()
-    bot = await new_bot(system)
-    as_ann = web_client(base_url, ann.token)
-    channel = as_ann.conversations_create(name=f"rtm-{uuid.uuid4().hex[:8]}")["channel"]["id"]
-    as_ann.conversations_invite(channel=channel, users=slack_user(bot["user_id"]))
-    return {"ann": ann, "bot": bot, "channel": channel, "as_ann": as_ann}
+    return await bot_in_a_new_channel(base_url, system, "rtm")
 
 
 @pytest.fixture

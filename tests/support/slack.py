@@ -24,6 +24,19 @@ async def new_bot(system, scopes: list[str] | None = None) -> dict:
                              scopes=scopes)
 
 
+async def bot_in_a_new_channel(base_url: str, system, prefix: str) -> dict:
+    """Ann (a person), a new bot, and a public channel Ann made with the bot in it:
+    ``{"ann", "bot", "channel", "as_ann"}``."""
+    from tests.support.client import Person, unique_email
+    ann = await Person(base_url, unique_email("ann")).sign_up()
+    bot = await new_bot(system)
+    as_ann = web_client(base_url, ann.token)
+    channel = as_ann.conversations_create(
+        name=f"{prefix}-{uuid.uuid4().hex[:8]}")["channel"]["id"]
+    as_ann.conversations_invite(channel=channel, users=slack_user(bot["user_id"]))
+    return {"ann": ann, "bot": bot, "channel": channel, "as_ann": as_ann}
+
+
 def slack_user(parley_user_id: str) -> str:
     return "U" + parley_user_id.upper()
 
