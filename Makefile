@@ -31,10 +31,13 @@ test: bootstrap  ## set up and run every test (starts the stack if it is not run
 test-unit: bootstrap  ## only the tests that need no running stack
 	@$(PY) -m pytest -m "not integration"
 
-bench: up  ## measure the stores, the fan-out and a steady load (results in var/bench/, summary in docs/performance.md)
+bench: up  ## the stores, the fan-out, and issue 9's load scenarios beside Synapse (about 40 min; var/bench/, docs/performance.md)
 	@$(PY) -m bench.message_store
 	@$(PY) -m bench.fanout
 	@$(PY) -m bench.load steady
+	@$(PY) -m bench.load.peer
+	@$(PY) -m bench.load idle --gateway gateway-8102
+	@$(PY) -m bench.load reconnect
 
 chaos: up  ## kill and restart each process under a steady load; nothing acknowledged may be lost (results in var/bench/, docs/performance.md)
 	@$(PY) -m bench.chaos
