@@ -83,6 +83,11 @@ async def apply(fault: Fault) -> dict[str, int]:
     return pids
 
 
+async def pids() -> dict[str, int]:
+    """Each program's pid now (0: not running)."""
+    return {name: info.get("pid", 0) for name, info in (await _states()).items()}
+
+
 def _programs() -> dict[str, Program]:
     return {program.name: program for program in all_programs()}
 

@@ -103,8 +103,17 @@ def recovery(ledger: Ledger, fault_at: float, normal_floor: float) -> dict:
     else:
         seconds = None
     worst = max((((s.done_at() or math.inf) - s.sent_at) for s in disturbed), default=0.0)
+
+    def ms(at: float | None, since: float) -> int | None:
+        return None if at is None else round((at - since) * 1000)
+
     return {"recovery_s": seconds, "normal_ms": round(normal * 1000), "disturbed": len(disturbed),
-            "worst_disturbed_ms": None if math.isinf(worst) else round(worst * 1000)}
+            "worst_disturbed_ms": None if math.isinf(worst) else round(worst * 1000),
+            "last_disturbed": [{"sent_s": round(s.sent_at - fault_at, 2),
+                                "ack_ms": ms(s.acked_at, s.sent_at),
+                                "done_ms": ms(s.done_at(), s.sent_at), "resends": s.resends,
+                                "had_it": f"{s.delivered_to}/{len(s.recipients)}"}
+                               for s in disturbed[-5:]]}
 
 
 async def ready(run: LoadRun, timeout: float) -> dict:
@@ -185,12 +194,16 @@ async def chaos(args) -> dict:
             if readiness[-1]["problems"]:
                 progress(f"not healthy before {fault.name}: {readiness[-1]['problems']}")
             events_before = Counter(target.events)
+            pids_before = await chaos_faults.pids()
             result = await run.phase(args.rate, args.before + args.after, grace=args.grace,
                                      label=fault.name, during=side(fault, args),
                                      drain=args.resend_for + 30)
             events = Counter(target.events)
             events.subtract(events_before)
             rows.append(summarise(fault, result, run.ledger, +events, args))
+            rows[-1]["also_restarted"] = sorted(   # by someone else: the machine is shared
+                name for name, pid in (await chaos_faults.pids()).items()
+                if pid != pids_before.get(name) and name not in fault.programs)
             result["during"].pop("monotonic")
             phases.append(result)
             write_json(out | {"partial": True}, args.out_dir, args.stem)   # kept if cut short
@@ -217,6 +230,11 @@ def body(out: dict) -> str:
     text = table(["fault", "what", "back (s)", "retried", "resends", "why", "failed",
                   "recovery (s)", "normal (ms)", "acked/planned", "via REST", "lost", "dup",
                   "delivery p99 ms", "max ms"], rows)
+    others = [f"{r['fault']} ({', '.join(r['also_restarted'])})" for r in out["faults"]
+              if r.get("also_restarted")]
+    if others:
+        text += ("\n\nAlso restarted during the phase, not by its fault (another user of "
+                 "the stack, or a process that failed): " + "; ".join(others) + ".")
     end = out["healthy_at_end"]
     text += (f"\n\nLoad: {out['people']} people, {out['channels']} channels "
              f"({out['workload']['dms']} DMs, fan-out {out['workload']['expected_fanout']}), "
