@@ -114,8 +114,20 @@ class RemoteError(ParleyError):
         return {"code": self.code, "message": "something went wrong"}
 
 
+# A store away for a moment (restarting, failing over) is no bug: the caller may retry.
+STORE_AWAY = frozenset({
+    "sqlalchemy.exc.OperationalError", "pymongo.errors.AutoReconnect",
+    "pymongo.errors.NetworkTimeout", "pymongo.errors.NotPrimaryError",
+    "pymongo.errors.ServerSelectionTimeoutError", "pymongo.errors.ConnectionFailure",
+    "redis.exceptions.ConnectionError", "redis.exceptions.TimeoutError",
+    "kombu.exceptions.OperationalError", "botocore.exceptions.EndpointConnectionError"})
+
+
 def from_remote(error: dict) -> ParleyError:
-    """Rebuild an error from a Nameko reply's ``error`` object."""
+    """Rebuild an error from a Nameko reply's ``error`` object. A store that could
+    not be reached is ``service_unavailable`` (503, try again), not a bug."""
+    if error.get("exc_path") in STORE_AWAY:
+        return ServiceUnavailable("a data store is not reachable right now; try again")
     cls = _REGISTRY.get(error.get("exc_type", ""))
     if cls is not None and str(error.get("exc_path", "")).startswith("services.common.errors"):
         args = error.get("exc_args") or []

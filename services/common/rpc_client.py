@@ -22,6 +22,7 @@ from typing import Any
 
 import aio_pika
 from aio_pika.exceptions import DeliveryError
+from aiormq.exceptions import AMQPError, ChannelInvalidStateError
 
 from .errors import RpcTimeout, ServiceUnavailable, from_remote
 from .metrics import RPC_CLIENT_CALLS, RPC_CLIENT_DURATION, outcome_label
@@ -93,6 +94,9 @@ class AsyncRpcClient:
                                              mandatory=True)
             except DeliveryError as exc:
                 raise ServiceUnavailable(f"no instance of {service} is running") from exc
+            except (AMQPError, ChannelInvalidStateError, ConnectionError) as exc:
+                # RabbitMQ restarting: the robust connection comes back by itself
+                raise ServiceUnavailable("the message bus is not reachable; try again") from exc
             try:
                 reply = await asyncio.wait_for(future, timeout)
             except asyncio.TimeoutError:

@@ -104,3 +104,14 @@ def test_a_same_named_error_from_another_module_is_not_trusted():
 def test_the_base_error_is_not_deserialised_as_a_typed_error():
     assert isinstance(deserialize(wire(ParleyError("bare"))), NamekoRemoteError)
     assert type(from_remote(wire(ParleyError("bare")))) is RemoteError
+
+
+def test_a_store_that_could_not_be_reached_is_service_unavailable_so_clients_retry():
+    import pymongo.errors
+    import sqlalchemy.exc
+    for failure in (sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception(
+            "FATAL:  the database system is starting up")),
+            pymongo.errors.AutoReconnect("connection refused")):
+        back = from_remote(wire(failure))
+        assert (back.code, back.status) == ("service_unavailable", 503), failure
+        assert "SELECT" not in back.message   # the detail stays in the service's log

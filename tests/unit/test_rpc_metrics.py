@@ -4,13 +4,14 @@ counts its failures by error (``parley_rpc_errors_total``) and its workers in fl
 ``timeout`` (``parley_rpc_client_calls_total``), never as a generic error."""
 from __future__ import annotations
 
+import aiormq
 import eventlet
 import pytest
 from prometheus_client import REGISTRY
 
 from services.common import dependencies
 from services.common.dependencies import Instrumentation, _TimedServiceProxy
-from services.common.errors import NotFound, RpcTimeout
+from services.common.errors import NotFound, RpcTimeout, ServiceUnavailable
 from services.common.metrics import error_label, outcome_label
 from services.common.rpc_client import AsyncRpcClient
 
@@ -120,3 +121,24 @@ def test_a_services_call_to_another_that_does_not_answer_counts_as_a_timeout(mon
     with pytest.raises(RpcTimeout):
         proxy.stuck()
     assert value("parley_rpc_client_calls_total", **labels, outcome="timeout") == before + 1
+
+
+class UnreachableExchange:
+    """The exchange while RabbitMQ restarts: publishing fails at once."""
+
+    def __init__(self, error):
+        self.error = error
+
+    async def publish(self, message, routing_key, mandatory):
+        raise self.error
+
+
+@pytest.mark.parametrize("error", [
+    aiormq.exceptions.ChannelInvalidStateError("No active transport in channel"),
+    aiormq.exceptions.AMQPConnectionError("connection refused"),
+    ConnectionResetError("reset by peer")])
+async def test_a_call_while_the_bus_is_unreachable_is_service_unavailable_not_a_bug(error):
+    client = AsyncRpcClient("amqp://unused", timeout=0.05, name="metrics-test")
+    client._exchange = UnreachableExchange(error)
+    with pytest.raises(ServiceUnavailable, match="message bus"):
+        await client.call("metrics-test", "anything")
