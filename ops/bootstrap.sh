@@ -3,7 +3,7 @@
 # nothing and needs no network. Used by both `make up` and `make test`.
 #
 #  1. Debian packages: the servers (none started by their package scripts)
-#  2. .venv with Parley (editable) and its stack and test extras
+#  2. .venv with Parley (editable) and its stack, test and bench extras
 #  3. Apache Kafka jars and the Prometheus JMX exporter agent from Maven Central
 #     (ops/kafka/pom.xml)
 #  4. FerretDB built from the Go module proxy (ops/ferretdb/, see its main.go)
@@ -53,7 +53,7 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   [ -x .venv/bin/python ] || "$PY" -m venv .venv
   # setuptools is pinned in setup.cfg (nameko needs its pkg_resources)
   .venv/bin/pip install -q --upgrade pip wheel || die "pip could not reach PyPI"
-  .venv/bin/pip install -q -e '.[stack,test]' || die "pip install failed"
+  .venv/bin/pip install -q -e '.[stack,test,bench]' || die "pip install failed"
   echo "$want" > "$stamp"
 else
   step ".venv up to date"
