@@ -131,7 +131,7 @@ class _TimedServiceProxy:
                 raise
             finally:
                 RPC_CLIENT_CALLS.labels(service_name, method_name, outcome_label(error)).inc()
-                RPC_CLIENT_DURATION.labels(service_name, method_name).observe(
+                RPC_CLIENT_DURATION.labels(service_name).observe(
                     time.perf_counter() - started)
 
         return call

@@ -110,4 +110,4 @@ class AsyncRpcClient:
         finally:
             self._pending.pop(correlation_id, None)
             RPC_CLIENT_CALLS.labels(service, method, outcome_label(error)).inc()
-            RPC_CLIENT_DURATION.labels(service, method).observe(time.perf_counter() - started)
+            RPC_CLIENT_DURATION.labels(service).observe(time.perf_counter() - started)
