@@ -8,6 +8,7 @@ from .handlers import (admin, auth, channels, files, messages, notifications, op
                        web)
 from .slack import admin as slack_admin, files as slack_files, rtm as slack_rtm
 from .slack import socket_mode as slack_socket_mode, web as slack_web
+from .slack import webhooks as slack_webhooks
 from .websocket import SocketHandler
 
 ID = r"([A-Za-z0-9_-]{1,64})"
@@ -70,12 +71,16 @@ def make_app(gateway: Gateway) -> tornado.web.Application:
         (r"/api/v1/admin/bots", slack_admin.Bots),
         (rf"/api/v1/admin/bots/{ID}", slack_admin.Bot),
         (rf"/api/v1/admin/bots/{ID}/tokens", slack_admin.BotTokens),
+        (r"/api/v1/admin/webhooks", slack_webhooks.Webhooks),
+        (rf"/api/v1/admin/webhooks/{ID}", slack_webhooks.Webhook),
         # the Slack-compatible Web API (docs/slack-compat.md)
         (r"/slack/api/([A-Za-z0-9._]{1,64})", slack_web.SlackApi),
         (r"/slack/upload/([A-Za-z0-9_-]{1,64})", slack_files.SlackUpload),
         (r"/slack/files/([A-Za-z0-9]{1,64})/([^/]{1,255})", slack_files.SlackFile),
         (r"/slack/rtm", slack_rtm.RtmSocket),
         (r"/slack/socket-mode", slack_socket_mode.SocketModeSocket),
+        (r"/slack/hooks/([A-Za-z0-9]{1,64})/([A-Za-z0-9]{1,64})/([A-Za-z0-9]{1,100})",
+         slack_webhooks.SlackWebhook),
     ]
     ping = float(gateway.cfg["gateway.ping_interval"])
     return tornado.web.Application(

@@ -102,3 +102,20 @@ class ApiToken(Base):
     scopes: Mapped[str] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Webhook(Base):
+    """An incoming webhook (docs/slack-compat.md): its bot posts what is sent to its
+    secret URL into one channel. The secret is stored only as its SHA-256; ``key`` is
+    the creator's idempotency key."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    bot_id: Mapped[str] = mapped_column(ForeignKey("bots.id"))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

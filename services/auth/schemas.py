@@ -90,3 +90,21 @@ class BotRef(BaseModel):
 
 class ApiTokenText(BaseModel):
     token: str = Field(min_length=1, max_length=TOKEN_CAP)
+
+
+class NewWebhook(BaseModel):
+    """An incoming webhook to create: its bot (id or name), its channel (a Parley
+    channel id), and ``key`` making a retried creation return the same webhook."""
+
+    bot: str = Field(min_length=1, max_length=80)
+    channel_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    key: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class WebhookSecret(BaseModel):
+    webhook_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    secret: str = Field(min_length=1, max_length=100)
+
+
+class WebhookRef(BaseModel):
+    webhook_id: str = Field(pattern=r"^[0-9a-f]{32}$")

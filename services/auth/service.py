@@ -12,12 +12,13 @@ from services.common.errors import Forbidden, NotFound, RateLimited, Unauthentic
 from services.common.service_base import ParleyService
 from services.common.validation import validated
 
-from . import accounts, audit_trail, bots, resets, sessions, store
+from . import accounts, audit_trail, bots, resets, sessions, store, webhooks
 from .context import Ctx, utcnow
 from .dependencies import Mailer, Passwords, Settings, Tokens
 from .models import AuditEntry, Base
 from .schemas import (ApiTokenText, BotRef, EmailOnly, Login, NewBot, PasswordChange,
-                      RefreshRequest, Registration, ResetConfirmation, SessionRef, UserRef)
+                      RefreshRequest, Registration, ResetConfirmation, SessionRef, UserRef,
+                      NewWebhook, WebhookRef, WebhookSecret)
 
 
 class Service(ParleyService, AuditLogEntrypoints):
@@ -206,6 +207,49 @@ class Service(ParleyService, AuditLogEntrypoints):
         self.users.ensure_profile(answer["user_id"], bots.bot_email(answer["bot_id"]),
                                   data.display_name or data.name)
         return {**answer, "created": created}
+
+    # -- incoming webhooks (docs/slack-compat.md; logic in webhooks.py) -------------
+    @rpc
+    def create_webhook(self, actor_id, bot, channel_id, key=None):
+        """An owner or admin makes an incoming webhook: ``bot`` (id or name) posts
+        into ``channel_id`` what is sent to ``/slack/hooks/T…/B<webhook_id>/<secret>``.
+        Idempotent by ``key``: a repeat answers the same webhook and secret with
+        ``created: false``. (The bot must be in the channel: the admin route adds it.)"""
+        return self._create_webhook(actor_id, bot, channel_id, key)
+
+    @rpc
+    def admin_create_webhook(self, bot, channel_id, key=None):
+        """For operators in `nameko shell`: :meth:`create_webhook` as the system."""
+        return self._create_webhook(None, bot, channel_id, key)
+
+    def _create_webhook(self, actor_id, bot, channel_id, key):
+        data = validated(NewWebhook, bot=bot, channel_id=channel_id, key=key)
+        answer, created = webhooks.create(self._ctx(), actor_id, data)
+        return {**answer, "created": created}
+
+    @rpc
+    def list_webhooks(self, actor_id):
+        return webhooks.listing(self._ctx(), actor_id)
+
+    @rpc
+    def admin_list_webhooks(self):
+        return webhooks.listing(self._ctx(), None)
+
+    @rpc
+    def revoke_webhook(self, actor_id, webhook_id):
+        return webhooks.revoke(self._ctx(), actor_id,
+                               validated(WebhookRef, webhook_id=webhook_id).webhook_id)
+
+    @rpc
+    def admin_revoke_webhook(self, webhook_id):
+        return webhooks.revoke(self._ctx(), None,
+                               validated(WebhookRef, webhook_id=webhook_id).webhook_id)
+
+    @rpc
+    def verify_webhook(self, webhook_id, secret):
+        """Who posts through a webhook URL and where (``unauthenticated`` otherwise)."""
+        data = validated(WebhookSecret, webhook_id=webhook_id, secret=secret)
+        return webhooks.verify(self._ctx(), data.webhook_id, data.secret)
 
     # -- the audit log (docs/audit.md; its RPCs: AuditLogEntrypoints) ----------------
     def reader_access(self, actor_id):
