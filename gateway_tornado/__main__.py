@@ -15,7 +15,7 @@ from . import body_limit, discovery, heartbeat
 from .app import make_app
 from .context import Gateway
 from .hub import Hub
-from .websocket import CLOSE_GOING_AWAY
+from .websocket import CLOSE_GOING_AWAY, CLOSE_SERVICE_RESTART
 from .ratelimit import RateLimiter
 from .sessions import SessionCheck
 
@@ -32,6 +32,7 @@ async def serve(port: int, stop: asyncio.Event) -> None:
     redis = async_redis_client()
     gateway = Gateway(name=name, cfg=cfg, rpc=rpc, hub=hub, tokens=TokenCodec.from_config(cfg),
                       sessions=SessionCheck(redis), limiter=RateLimiter.from_config(redis, cfg))
+    hub.on_reconnect = lambda: ask_to_resume(gateway)
     server = body_limit.http_server(make_app(gateway), int(cfg["gateway.max_body_bytes"]))
     server.listen(port, address=cfg["stack.host"])
     if cfg["gateway.discovery"] == "file":
@@ -65,6 +66,17 @@ async def close_sockets(gateway: Gateway, grace: float = 5.0) -> None:
         await asyncio.sleep(0.05)
     if gateway.cleanups:
         await asyncio.wait(list(gateway.cleanups), timeout=max(0.1, deadline - loop.time()))
+
+
+def ask_to_resume(gateway: Gateway) -> None:
+    """The hub was cut off from RabbitMQ (a broker restart): events published meanwhile
+    never reached this gateway's sockets, and nothing would tell their clients. Close
+    each with 1012 so that its client reconnects and resumes from the seq it has: the
+    gap comes back from history (docs/api/websocket.md, "Resume")."""
+    sockets = list(gateway.sockets)
+    log.warning("sockets_asked_to_resume", sockets=len(sockets))
+    for socket in sockets:
+        socket.close(CLOSE_SERVICE_RESTART, "events may have been missed: reconnect and resume")
 
 
 def main(argv: list[str] | None = None) -> None:

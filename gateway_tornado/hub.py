@@ -8,6 +8,11 @@ Each event is stamped with when it arrived (``RECEIVED_AT``, never sent on), so
 that a socket can measure its fan-out delay (``parley_ws_fanout_delay_seconds``).
 The listeners of a key share one event dict: the first socket to send it stores its
 encoded frame there (``WIRE_FRAME``), and the others send that text as it is.
+
+The connection to RabbitMQ is robust: after a broker restart it comes back with the
+queue and its bindings declared again. What was published while it was away never
+reached the queue, so ``on_reconnect`` (set by the gateway) then asks every socket to
+resume, which fetches that gap from history.
 """
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ import json
 import time
 import uuid
 from collections import defaultdict
-from typing import Protocol
+from typing import Callable, Protocol
 
 import aio_pika
 
@@ -41,16 +46,25 @@ class Hub:
         self._queue: aio_pika.abc.AbstractQueue | None = None
         self._exchange: aio_pika.abc.AbstractExchange | None = None
         self._connection = None
+        self.on_reconnect: Callable[[], None] | None = None
 
     async def start(self) -> None:
         self._connection = await aio_pika.connect_robust(
             self.amqp_uri, client_properties={"connection_name": f"parley-hub-{self.name}"})
+        self._connection.reconnect_callbacks.add(self._reconnected)
         channel = await self._connection.channel()
         self._exchange = await channel.declare_exchange(
             REALTIME_EXCHANGE, aio_pika.ExchangeType.TOPIC, durable=True)
         self._queue = await channel.declare_queue(f"parley.gateway.{self.name}.{uuid.uuid4().hex[:8]}", exclusive=True,
                                                   auto_delete=True)
         await self._queue.consume(self._on_event, no_ack=True)
+
+    def _reconnected(self, *_: object) -> None:
+        """Back on the broker, queue and bindings restored (aio_pika calls this after
+        restoring them): events published meanwhile were lost for this gateway."""
+        log.warning("realtime_bus_reconnected", gateway=self.name)
+        if self.on_reconnect is not None:
+            self.on_reconnect()
 
     async def stop(self) -> None:
         if self._connection is not None:

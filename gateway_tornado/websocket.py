@@ -45,6 +45,7 @@ CLOSE_UNAUTHENTICATED = 4001
 CLOSE_TRY_AGAIN_LATER = 1013   # sessions could not be checked (Redis unavailable)
 CLOSE_TOO_SLOW = 4008
 CLOSE_GOING_AWAY = 1001        # the gateway is stopping (__main__.close_sockets)
+CLOSE_SERVICE_RESTART = 1012   # the hub lost RabbitMQ for a while (__main__.ask_to_resume)
 
 # parley_ws_disconnects_total's reason for each close the gateway starts on an open
 # socket (ws_protocol.ended_by adds client_closed, connection_lost, ping_timeout;
