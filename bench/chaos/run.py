@@ -42,7 +42,8 @@ healthy; *retried* the sends the client had to send again (same `client_msg_id`)
 how many resends and why; *failed* the sends never acknowledged; *recovery* the time
 from the fault until every message sent was again acknowledged and delivered to every
 recipient normally (within *normal*: 2× the p99 before the fault, at least 1 s, with
-no resend); *via REST* the deliveries a client only got by fetching a gap over REST;
+no resend); *via REST* the deliveries a client had first by fetching a gap in the seqs over REST
+(as the web client does), and in brackets those whose live event never came at all;
 *lost* and *dup* are per (message, recipient) after the grace period and must be 0.
 """
 
@@ -168,6 +169,7 @@ def summarise(fault: Fault, result: dict, ledger: Ledger, events: Counter,
            "lost_examples": verdict["lost_examples"],
            "duplicate_examples": verdict["duplicate_examples"],
            "via_rest": events.get("caught_up_rest", 0),
+           "never_live": events.get("caught_up_rest", 0) - events.get("caught_up_then_live", 0),
            "client_events": dict(events),
            "delivery": result["delivery"], "ack": result["ack"]}
     return row
@@ -224,11 +226,13 @@ def body(out: dict) -> str:
              r["retried"], r["resends"],
              ", ".join(f"{k} {n}" for k, n in sorted(r["resent_why"].items())) or "–",
              r["failed"], r["recovery_s"] if r["recovery_s"] is not None else "not in phase",
-             r["normal_ms"], f"{r['acked']}/{r['planned']}", r["via_rest"], r["lost"],
+             r["normal_ms"], f"{r['acked']}/{r['planned']}",
+             f"{r['via_rest']} ({r.get('never_live', '?')})", r["lost"],
              r["duplicates"], r["delivery"].get("p99_ms"), r["delivery"].get("max_ms")]
             for r in out["faults"]]
     text = table(["fault", "what", "back (s)", "retried", "resends", "why", "failed",
-                  "recovery (s)", "normal (ms)", "acked/planned", "via REST", "lost", "dup",
+                  "recovery (s)", "normal (ms)", "acked/planned", "via REST (never live)",
+                  "lost", "dup",
                   "delivery p99 ms", "max ms"], rows)
     others = [f"{r['fault']} ({', '.join(r['also_restarted'])})" for r in out["faults"]
               if r.get("also_restarted")]

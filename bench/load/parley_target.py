@@ -29,7 +29,8 @@ resends a message whose ack was lost to a dropped socket with the same
 ``client_msg_id``, a send refused for a passing reason (``service_unavailable``,
 ``timeout``, ``internal_error``, ``rate_limited``) or left unanswered, until
 acknowledged or that long has passed; ``resends`` counts them per txn id.
-Messages a channel only got over REST are counted as ``caught_up_rest``.
+Messages a channel got over REST first are counted as ``caught_up_rest``, and those
+whose live event came after all as ``caught_up_then_live``.
 """
 from __future__ import annotations
 
@@ -265,6 +266,7 @@ class ParleySession:
         self.ahead: dict[str, set[int]] = {}    # channel id -> seqs seen above that
         self._catch_ups: dict[str, asyncio.Task] = {}
         self.seen: set[str] = set()             # message ids delivered (dedupe)
+        self.fetched: set[str] = set()          # of those, had over REST, not (yet) live
         self.ws = None
         self.connected = asyncio.Event()
         self.closed_with: list[tuple[int | None, str | None]] = []
@@ -390,11 +392,15 @@ class ParleySession:
         if data["id"] in self.seen:
             if via == "socket":
                 self.target.events["repeats_dropped"] += 1
+                if data["id"] in self.fetched:      # late, not lost: the live event came
+                    self.fetched.discard(data["id"])
+                    self.target.events["caught_up_then_live"] += 1
             return
         self.seen.add(data["id"])
         if data["sender_id"] != self.handle:
             if via != "socket":
                 self.target.events[f"caught_up_{via}"] += 1
+                self.fetched.add(data["id"])
             self.on_message(channel, data["sender_id"], data.get("text", ""), time.monotonic())
 
     def _note_seq(self, channel: str, seq: int) -> None:
