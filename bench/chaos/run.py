@@ -253,7 +253,7 @@ def body(out: dict) -> str:
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
-    command = ".venv/bin/python -m bench.chaos " + shlex.join(argv)
+    command = shlex.join([".venv/bin/python", "-m", "bench.chaos", *argv])
     started = time.time()
     out = asyncio.run(chaos(args))
     text = body(out)
