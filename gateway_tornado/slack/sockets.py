@@ -29,6 +29,7 @@ from .events import Context, thread_parent, translate
 log = get_logger(__name__)
 QUEUE_SIZE = 1000        # bus events waiting to be translated; a socket further behind closes
 CLOSE_TOO_SLOW = 4008
+CLOSE_TRY_AGAIN_LATER = 1013
 
 
 class SlackSocket(Listening, tornado.websocket.WebSocketHandler):
@@ -59,7 +60,11 @@ class SlackSocket(Listening, tornado.websocket.WebSocketHandler):
         await super().get(*args, **kwargs)
 
     async def open(self, *args: Any) -> None:
-        channels = await self.rpc("channels", "list_for_user", self.actor.user_id)
+        try:
+            channels = await self.rpc("channels", "list_for_user", self.actor.user_id)
+        except ParleyError as exc:   # e.g. a store restarting: the client connects again
+            self.close(CLOSE_TRY_AGAIN_LATER, exc.message[:120])
+            return
         self.context = Context(view=shapes.View(team_id=self.team_id),
                                kinds={c["id"]: c["kind"] for c in channels})
         # heard from here on; handled (in order) once the greeting is out

@@ -4,6 +4,7 @@
 shows in conversations.history, and bad posts get Slack's codes and change nothing."""
 from __future__ import annotations
 
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -64,8 +65,14 @@ def test_posting_json_posts_as_the_bot_and_shows_in_history(hook):
                                 "blocks": [{"type": "section", "text": {
                                     "type": "mrkdwn", "text": "*Deploy* finished"}}]})
     assert (answer.status_code, answer.text) == (200, "ok")
-    [message] = [m for m in hook["as_admin"].conversations_history(
-        channel=hook["channel"], limit=20)["messages"] if m["text"] == "Deploy finished :rocket:"]
+    deadline = time.monotonic() + 10   # a bot made a moment ago is one within 5 s
+    while True:
+        [message] = [m for m in hook["as_admin"].conversations_history(
+            channel=hook["channel"], limit=20)["messages"]
+            if m["text"] == "Deploy finished :rocket:"]
+        if "bot_id" in message or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert message["user"] == slack_user(hook["bot"]["user_id"])
     assert message["bot_id"] == "B" + hook["bot"]["bot_id"].upper()
     assert message["blocks"][0]["text"]["text"] == "*Deploy* finished"
