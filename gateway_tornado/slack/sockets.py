@@ -23,7 +23,7 @@ from services.common.revocation import SESSION_REVOKED
 
 from ..listening import Listening
 from . import ids, shapes, tickets
-from .auth import Actor, resolver
+from .auth import APP, BOT, Actor, resolver
 from .events import Context, thread_parent, translate
 
 log = get_logger(__name__)
@@ -127,8 +127,12 @@ class SlackSocket(Listening, tornado.websocket.WebSocketHandler):
 
     async def _prepare(self, event: dict[str, Any]) -> None:
         """Fetch what translating ``event`` needs: the bots (cached by the token
-        resolver), a reply's thread parent, a channel just joined's kind."""
-        self.context.view.bots = await resolver(self.gateway).bots(self.session_id)
+        resolver; asked again if a bot's own socket does not find itself there, so
+        its own messages carry its bot_id at once), a reply's thread parent, a
+        channel just joined's kind."""
+        mine = (self.actor.user_id,) if self.actor.kind in (BOT, APP) else ()
+        self.context.view.bots = await resolver(self.gateway).bots(self.session_id,
+                                                                   include=mine)
         parent = thread_parent(event)
         if parent is not None and parent[1] not in self.context.view.parents:
             try:
