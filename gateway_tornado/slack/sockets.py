@@ -65,6 +65,10 @@ class SlackSocket(Listening, tornado.websocket.WebSocketHandler):
         except ParleyError as exc:   # e.g. a store restarting: the client connects again
             self.close(CLOSE_TRY_AGAIN_LATER, exc.message[:120])
             return
+        # among the gateway's sockets: closed when it stops (1001) and when its hub
+        # reconnects to RabbitMQ (1012: events may have been missed), and the SDKs
+        # reconnect (Socket Mode then gets the envelopes still pending)
+        self.gateway.sockets.add(self)
         self.context = Context(view=shapes.View(team_id=self.team_id),
                                kinds={c["id"]: c["kind"] for c in channels})
         # heard from here on; handled (in order) once the greeting is out
@@ -73,6 +77,7 @@ class SlackSocket(Listening, tornado.websocket.WebSocketHandler):
         self._worker = asyncio.create_task(self._work())
 
     def on_close(self) -> None:
+        self.gateway.sockets.discard(self)
         if self._worker is not None:
             self._worker.cancel()
         if self.actor is None:
@@ -152,6 +157,10 @@ class SlackSocket(Listening, tornado.websocket.WebSocketHandler):
                 pass
 
     # -- plumbing ---------------------------------------------------------------------
+    def presence_session(self) -> None:
+        """None: the heartbeat (heartbeat.py) keeps no presence for Slack sockets."""
+        return None
+
     @property
     def team_id(self) -> str:
         return ids.team_id(self.gateway.cfg["workspace.id"])
