@@ -38,6 +38,7 @@ class ScriptedRpc:
     def __init__(self):
         self.calls: list[dict[str, Any]] = []
         self._script: dict[tuple[str, str], Any] = {}
+        self.bus_up = True   # the connection to RabbitMQ (readiness)
 
     def answer(self, service: str, method: str, outcome: Any) -> None:
         self._script[(service, method)] = outcome

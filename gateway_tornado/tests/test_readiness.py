@@ -1,6 +1,7 @@
-"""/readyz: 200 when Redis and RabbitMQ (some service's health RPC) answer, naming any
-service nobody answers for as degraded; 503 naming the failing check when the
-gateway's own links fail; /healthz stays 200 (alive) either way."""
+"""/readyz: 200 when Redis answers and the connection to RabbitMQ is up, naming any
+service nobody answers for as degraded (however many: slow or missing services never
+take gateways out of the pool); 503 naming the failing check when the gateway's own
+links fail; /healthz stays 200 (alive) either way."""
 from __future__ import annotations
 
 import asyncio
@@ -25,7 +26,7 @@ async def test_ready_when_redis_and_every_service_answer(fetch, healthy):
     response = await fetch("/readyz")
     body = json.loads(response.body)
     assert response.code == 200 and body["status"] == "ready"
-    assert set(body["checks"]) == {"redis"} | {f"rpc:{s}" for s in SERVICES}
+    assert set(body["checks"]) == {"bus", "redis"} | {f"rpc:{s}" for s in SERVICES}
     assert all(check["ok"] for check in body["checks"].values())
     assert {c["method"] for c in healthy.calls} == {"health"}
 
@@ -44,14 +45,30 @@ async def test_a_service_that_does_not_answer_is_named_degraded_and_the_gateway_
     assert failing["rpc:search"]["error"] == failure.code
 
 
-async def test_no_service_answering_means_no_link_to_rabbitmq_and_not_ready(fetch, healthy):
+async def test_no_connection_to_rabbitmq_means_not_ready(fetch, healthy):
+    healthy.bus_up = False
     for service in SERVICES:
         healthy.answer(service, "health", ServiceUnavailable("broker unreachable"))
     response = await fetch("/readyz")
     body = json.loads(response.body)
     assert response.code == 503 and body["status"] == "not_ready"
+    assert body["checks"]["bus"] == {"ok": False, "error": "no connection to RabbitMQ"}
     assert sorted(body["degraded"]) == sorted(SERVICES)
     assert (await fetch("/healthz")).code == 200  # alive, only not ready
+
+
+async def test_services_too_busy_to_answer_in_time_leave_the_gateway_ready(
+        fetch, healthy, monkeypatch):
+    """Overload must not empty Traefik's pool: every health answer late, still ready."""
+    monkeypatch.setattr(readiness, "TIMEOUT", 0.05)
+
+    async def late(*args, **kwargs):
+        await asyncio.sleep(1)
+    monkeypatch.setattr(healthy, "call", late)
+    response = await fetch("/readyz")
+    body = json.loads(response.body)
+    assert response.code == 200 and body["status"] == "ready"
+    assert sorted(body["degraded"]) == sorted(SERVICES)
 
 
 async def test_redis_down_makes_it_not_ready(fetch, healthy, revocations, monkeypatch):

@@ -66,6 +66,12 @@ class AsyncRpcClient:
         if future is not None and not future.done():
             future.set_result(json.loads(message.body))
 
+    @property
+    def bus_up(self) -> bool:
+        """Whether the connection to RabbitMQ is up now (no round trip: it says
+        nothing about how busy the services are)."""
+        return self._connection is not None and self._connection.connected.is_set()
+
     async def call(self, service: str, method: str, *args: Any,
                    _timeout: float | None = None, _context: dict[str, Any] | None = None,
                    **kwargs: Any) -> Any:
