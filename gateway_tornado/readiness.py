@@ -54,7 +54,7 @@ async def check(gateway: Gateway) -> dict[str, Any]:
     for service in SERVICES:
         probes[f"rpc:{service}"] = gateway.rpc.call(service, "health", _timeout=TIMEOUT)
     results = await asyncio.gather(*(_timed(probe) for probe in probes.values()))
-    checks = {"bus": {"ok": gateway.rpc.bus_up}} | dict(zip(probes, results))
+    checks = {"bus": {"ok": gateway.rpc.bus_up, "ms": 0.0}} | dict(zip(probes, results))
     if not checks["bus"]["ok"]:
         checks["bus"]["error"] = "no connection to RabbitMQ"
     services = {name: c for name, c in checks.items() if name.startswith("rpc:")}

@@ -10,8 +10,9 @@ known emoji, a channel name once normalised) are in the spec's prose, not its
 schemas, so schemathesis' "valid data is accepted" check is left out.
 
 Bounded: a few examples per operation (and the coverage phase's boundaries only of
-invalid input), so the whole run takes under a minute on a busy stack. Left out: the WebSocket upgrade (tests/e2e/test_ws_fuzz.py fuzzes the
-frames), `/metrics` (each gateway's own port, not Traefik's) and the two calls that
+invalid input), so the whole run takes under a minute on a busy stack. Left out: the
+WebSocket upgrades (`/ws`, whose frames tests/e2e/test_ws_fuzz.py fuzzes, and the Slack
+RTM and Socket Mode sockets, which tests/integration/test_slack_*.py drive with the SDK), `/metrics` (each gateway's own port, not Traefik's) and the two calls that
 would end the test's own session (logout, logout-all)."""
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ REQUESTS_PER_SECOND = 150  # under the per-person (6 × 30/s) and per-address (T
 
 SPEC = Path(__file__).resolve().parents[2] / "docs" / "api" / "openapi.yaml"
 schema = (schemathesis.openapi.from_path(SPEC)
-          .exclude(path=["/ws", "/metrics"])
+          .exclude(path=["/ws", "/slack/rtm", "/slack/socket-mode", "/metrics"])
           .exclude(path_regex=r"^/api/v1/auth/logout(-all)?$"))
 # the coverage phase (boundaries of every parameter) also tries a method each route
 # does not have; one is enough to check the 405 and its Allow header
