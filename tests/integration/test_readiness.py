@@ -13,7 +13,7 @@ async def test_every_gateway_is_ready_with_every_check_passing(stack, base_url):
         answer = await http("GET", f"{url}/readyz", timeout=10)
         assert answer.status == 200, answer.body
         assert answer.body["status"] == "ready"
-        assert set(answer.body["checks"]) == {"redis"} | {f"rpc:{s}" for s in SERVICES}
+        assert set(answer.body["checks"]) == {"bus", "redis"} | {f"rpc:{s}" for s in SERVICES}
         assert all(check["ok"] for check in answer.body["checks"].values()), answer.body
         assert answer.body["degraded"] == []
         alive = await http("GET", f"{url}/healthz", timeout=10)
