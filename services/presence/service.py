@@ -4,7 +4,10 @@ Statuses come from the gateways' socket sessions in Redis (store.py): a person
 is online while one of their devices is active, away when every device is idle
 or they set themselves away, offline when no session is alive. A session lives
 while its gateway renews it, so a gateway that dies takes its sessions offline
-within ``SESSION_TTL`` seconds; a sweep every few seconds announces those.
+within ``SESSION_TTL`` seconds; a sweep every few seconds announces those. A
+closed socket's session lapses the same way after ``OFFLINE_GRACE`` seconds, not
+at once: someone whose connection drops and comes back is never announced
+offline, and a thousand sockets reconnecting at once announce nothing.
 
 A change of status is announced once (``presence.changed``) to everyone who
 shares a channel or conversation with the person, on the real-time bus: one
@@ -29,7 +32,7 @@ from services.common.service_base import ParleyService
 from services.common.validation import validated
 
 from .schemas import Lookup, Manual, Renewal, Session, TypingNotice, Viewing
-from .store import SESSION_TTL, PresenceStore  # noqa: F401 (SESSION_TTL: tests, docs)
+from .store import OFFLINE_GRACE, SESSION_TTL, PresenceStore  # noqa: F401 (tests, docs)
 
 SWEEP_EVERY = 5            # seconds between looks for lapsed sessions
 TYPING_EXPIRES = 6         # seconds a typing notice shows unless repeated
@@ -68,6 +71,8 @@ class Service(ParleyService):
 
     @rpc
     def disconnect(self, user_id, session_id):
+        """A socket closed. Its session still counts for ``OFFLINE_GRACE`` seconds
+        (then the sweep announces what changed), so this rarely changes the status."""
         session = validated(Session, user_id=user_id, session_id=session_id)
         self.store.close_session(session.user_id, session.session_id, _now())
         return self._announce(session.user_id)
@@ -116,7 +121,8 @@ class Service(ParleyService):
 
     @timer(interval=SWEEP_EVERY)
     def sweep(self):
-        """Announce people whose last session lapsed (their gateway died), then
+        """Announce people whose last session lapsed (their gateway died, or they
+        closed it more than ``OFFLINE_GRACE`` seconds ago), then
         count who is online and away (``parley_people_online``)."""
         for user_id in dict.fromkeys(u for u, _ in self.store.lapsed(_now())):
             self._announce(user_id)

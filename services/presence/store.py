@@ -1,8 +1,12 @@
 """Presence's Redis keys and the one rule that turns sessions into a status.
 
-- ``presence:session:<sid>``: hash ``{user, state}`` (``active`` or ``idle``), and
-  ``viewing`` (the channel the device shows, when it said so), with a time-to-live
-  the gateway's heartbeat renews; a gateway that dies lets it lapse.
+- ``presence:session:<sid>``: hash ``{user, state}`` (``active`` or ``idle``),
+  ``viewing`` (the channel the device shows, when it said so) and ``closed`` (its
+  socket has closed), with a time-to-live the gateway's heartbeat renews; a gateway
+  that dies lets it lapse. A socket that closes cuts it to ``OFFLINE_GRACE``: a
+  device that drops and comes back (a network change, a gateway restart, a
+  reconnect storm) never shows its person offline and nobody is told anything; one
+  that stays away lapses, and the sweep announces it.
 - ``presence:user:<uid>``: the set of that person's session ids.
 - ``presence:expiries``: sorted set ``"<uid> <sid>"`` → when the session lapses, so
   that a sweep can announce people whose last session lapsed (Redis expiry itself
@@ -18,6 +22,7 @@
 from __future__ import annotations
 
 SESSION_TTL = 60           # seconds; the gateway renews every 20
+OFFLINE_GRACE = 10         # seconds a closed session still counts, so a reconnect is no change
 LAST_SEEN_TTL = 90 * 86400
 STATUSES = ("online", "away", "offline")
 
@@ -50,16 +55,22 @@ def people_key(status: str) -> str:
     return f"presence:people:{status}"
 
 
-def aggregate(session_states: list[str | None], manual: str | None) -> str:
-    """One status from a person's sessions (None: lapsed) and their own setting:
-    offline without a live session, else away if they said so or every device
-    is idle, else online."""
-    live = [state for state in session_states if state is not None]
+def aggregate(sessions: list[tuple[str | None, bool]], manual: str | None,
+              announced: str | None = None) -> str:
+    """One status from a person's sessions ``(state, closed)`` (state None: lapsed),
+    their own setting and the status last announced: offline without a live
+    session, else away if they said so or every open device is idle, else online.
+    Closed sessions in their grace decide nothing: while only they are left, the
+    status stays what was last announced."""
+    live = [(state, closed) for state, closed in sessions if state is not None]
     if not live:
         return "offline"
-    if manual == "away" or "active" not in live:
+    if manual == "away":
         return "away"
-    return "online"
+    open_states = [state for state, closed in live if not closed]
+    if not open_states and announced in ("online", "away"):
+        return announced
+    return "online" if "active" in (open_states or [state for state, _ in live]) else "away"
 
 
 class PresenceStore:
@@ -84,12 +95,17 @@ class PresenceStore:
         pipe.execute()
 
     def close_session(self, user_id: str, session_id: str, now: float) -> None:
-        pipe = self.redis.pipeline()
-        pipe.delete(session_key(session_id))
-        pipe.srem(user_key(user_id), session_id)
-        pipe.zrem(EXPIRIES, f"{user_id} {session_id}")
-        pipe.set(last_seen_key(user_id), now, ex=LAST_SEEN_TTL)
-        pipe.execute()
+        """A socket closed: its session lapses after ``OFFLINE_GRACE`` unless the
+        person is back by then (on a new session); it shows no channel any more."""
+        key = session_key(session_id)
+        if self.redis.hget(key, "user") == user_id:
+            pipe = self.redis.pipeline()
+            pipe.hdel(key, "viewing")
+            pipe.hset(key, "closed", 1)
+            pipe.expire(key, OFFLINE_GRACE)
+            pipe.zadd(EXPIRIES, {f"{user_id} {session_id}": now + OFFLINE_GRACE})
+            pipe.execute()
+        self.redis.set(last_seen_key(user_id), now, ex=LAST_SEEN_TTL)
 
     def set_viewing(self, user_id: str, session_id: str, channel_id: str | None) -> bool:
         """Note which channel a live session shows (None: none). False when the
@@ -126,10 +142,11 @@ class PresenceStore:
         sessions = sorted(self.redis.smembers(user_key(user_id)))
         pipe = self.redis.pipeline()
         for session_id in sessions:
-            pipe.hget(session_key(session_id), "state")
+            pipe.hmget(session_key(session_id), "state", "closed")
         pipe.get(manual_key(user_id))
-        *states, manual = pipe.execute()
-        return aggregate(states, manual)
+        pipe.get(status_key(user_id))
+        *found, manual, announced = pipe.execute()
+        return aggregate([(state, bool(closed)) for state, closed in found], manual, announced)
 
     def last_seen(self, user_ids: list[str]) -> list[float | None]:
         if not user_ids:
@@ -173,8 +190,9 @@ class PresenceStore:
         for member in self.redis.zrangebyscore(EXPIRIES, "-inf", now, start=0, num=limit):
             if self.redis.zrem(EXPIRIES, member):
                 user_id, _, session_id = member.partition(" ")
-                if self.redis.exists(session_key(session_id)):  # renewed meanwhile
-                    self.redis.zadd(EXPIRIES, {member: now + SESSION_TTL})
+                ttl = self.redis.ttl(session_key(session_id))
+                if ttl > 0:  # renewed meanwhile: look again when it would lapse
+                    self.redis.zadd(EXPIRIES, {member: now + ttl})
                     continue
                 self.redis.srem(user_key(user_id), session_id)
                 claimed.append((user_id, session_id))

@@ -164,8 +164,8 @@ def test_unread_badge_appears_and_clears_and_presence_shows(room):
     expect(bob.page.locator("#channel .seen")).to_have_text("Seen")
     bob.page.reload()  # and from the receipts API after a reload
     expect(bob.page.locator("#channel .seen")).to_have_text("Seen")
-    ada.page.close()
-    expect(dot).to_have_class(re.compile(r"\boffline\b"))
+    ada.page.close()  # offline after the closed session's grace (10 s) and a sweep (5 s)
+    expect(dot).to_have_class(re.compile(r"\boffline\b"), timeout=25_000)
 
 
 def test_search_finds_a_message_with_the_match_highlighted(room):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from prometheus_client import REGISTRY
 
-from services.presence.service import SESSION_TTL, SWEEP_EVERY
+from services.presence.service import OFFLINE_GRACE, SESSION_TTL, SWEEP_EVERY
 
 
 def people(status: str) -> float | None:
@@ -19,13 +19,14 @@ def test_the_sweep_counts_who_is_online_and_who_is_away(presence):
     assert (people("online"), people("away")) == (1, 1)
 
 
-def test_a_change_of_status_moves_the_person_between_the_counts(presence):
+def test_a_change_of_status_moves_the_person_between_the_counts(presence, clock):
     presence.connect("ada", "laptop")
     presence.set_manual("ada", "away")
     presence.sweep()
     assert (people("online"), people("away")) == (0, 1)
     presence.set_manual("ada", "auto")
     presence.disconnect("ada", "laptop")
+    clock.advance(OFFLINE_GRACE + SWEEP_EVERY)
     presence.sweep()
     assert (people("online"), people("away")) == (0, 0)
 

@@ -7,11 +7,17 @@ import pytest
 from prometheus_client import REGISTRY
 
 from services.common.errors import InvalidInput, NotFound
-from services.presence.service import SESSION_TTL, SWEEP_EVERY, TYPING_EXPIRES
+from services.presence.service import OFFLINE_GRACE, SESSION_TTL, SWEEP_EVERY, TYPING_EXPIRES
 
 
 def status(presence, user_id: str) -> str:
     return presence.get([user_id])[user_id]["status"]
+
+
+def after_the_grace(presence, clock) -> None:
+    """Time passes beyond a closed session's grace, and the sweep runs."""
+    clock.advance(OFFLINE_GRACE + SWEEP_EVERY)
+    presence.sweep()
 
 
 def announced(presence) -> list[tuple[str, str, str]]:
@@ -37,14 +43,47 @@ def test_presence_is_answered_for_every_user_asked_about(presence):
     assert presence.get([]) == {}
 
 
-def test_closing_the_last_session_takes_someone_offline_and_keeps_when_last_seen(presence,
-                                                                               clock):
+def test_closing_the_last_session_takes_someone_offline_after_a_grace_and_keeps_when_last_seen(
+        presence, clock):
     presence.connect("ada", "s1")
     clock.advance(30)
-    assert presence.disconnect("ada", "s1") == "offline"
+    assert presence.disconnect("ada", "s1") == "online"  # for OFFLINE_GRACE seconds
+    clock.advance(OFFLINE_GRACE - 1)
+    assert status(presence, "ada") == "online"
+    after_the_grace(presence, clock)
     seen = presence.get(["ada"])["ada"]
     assert seen["status"] == "offline"
     assert seen["last_seen_at"] is not None
+    assert ("user.ada", "ada", "offline") in announced(presence)
+
+
+def test_someone_who_reconnects_within_the_grace_is_never_announced_offline(presence, clock):
+    presence.connect("ada", "s1")
+    presence.published.clear()
+    presence.disconnect("ada", "s1")
+    clock.advance(OFFLINE_GRACE / 2)
+    assert presence.connect("ada", "s2") == "online"  # a new socket, a new session
+    after_the_grace(presence, clock)
+    assert status(presence, "ada") == "online"
+    assert presence.published == []
+
+
+def test_a_closed_session_in_its_grace_does_not_keep_an_idle_device_online(presence):
+    presence.connect("ada", "laptop")
+    presence.connect("ada", "phone")
+    presence.disconnect("ada", "laptop")
+    assert presence.set_state("ada", "phone", "idle") == "away"
+
+
+def test_while_only_closed_sessions_are_left_the_status_stays_as_announced(presence):
+    presence.connect("ada", "laptop")
+    presence.connect("ada", "phone", "idle")
+    presence.disconnect("ada", "laptop")
+    assert status(presence, "ada") == "away"        # the phone decides
+    presence.published.clear()
+    assert presence.disconnect("ada", "phone") == "away"  # the laptop's grace changes nothing
+    assert presence.published == []
+    assert presence.set_manual("ada", "away") == "away"
 
 
 def test_someone_stays_online_while_any_of_their_sessions_is_open(presence):
@@ -53,10 +92,12 @@ def test_someone_stays_online_while_any_of_their_sessions_is_open(presence):
     assert presence.disconnect("ada", "laptop") == "online"
 
 
-def test_connecting_twice_is_the_same_as_once(presence):
+def test_connecting_twice_is_the_same_as_once(presence, clock):
     presence.connect("ada", "s1")
     presence.connect("ada", "s1")
-    assert presence.disconnect("ada", "s1") == "offline"
+    presence.disconnect("ada", "s1")
+    after_the_grace(presence, clock)
+    assert status(presence, "ada") == "offline"
 
 
 def test_disconnecting_an_unknown_session_is_harmless(presence):
@@ -72,13 +113,15 @@ def test_every_device_idle_is_away_and_one_active_device_is_online(presence):
     assert presence.set_state("ada", "phone", "active") == "online"
 
 
-def test_someone_who_set_themselves_away_is_away_while_connected(presence):
+def test_someone_who_set_themselves_away_is_away_while_connected(presence, clock):
     presence.connect("ada", "s1")
     assert presence.set_manual("ada", "away") == "away"
     assert presence.connect("ada", "s1") == "away"  # heartbeats do not undo it
     assert presence.set_manual("ada", "auto") == "online"
     presence.set_manual("ada", "away")
-    assert presence.disconnect("ada", "s1") == "offline"  # away is not offline
+    presence.disconnect("ada", "s1")
+    after_the_grace(presence, clock)
+    assert status(presence, "ada") == "offline"  # away is not offline
 
 
 @pytest.mark.parametrize("call", [
@@ -149,7 +192,9 @@ def test_one_expired_session_does_not_hide_a_live_one(presence, clock):
     presence.connect("ada", "live-tab")
     clock.advance(SESSION_TTL * 0.5)  # dead-tab has expired, live-tab has not
     assert status(presence, "ada") == "online"
-    assert presence.disconnect("ada", "live-tab") == "offline"  # dead-tab did not count
+    presence.disconnect("ada", "live-tab")
+    clock.advance(OFFLINE_GRACE + 1)
+    assert status(presence, "ada") == "offline"  # dead-tab did not count
 
 
 def test_the_sweep_announces_people_whose_gateway_died(presence, clock):
@@ -193,10 +238,11 @@ def test_heartbeats_and_second_devices_announce_nothing_new(presence):
     assert presence.published == []
 
 
-def test_going_away_and_offline_are_announced_in_order(presence):
+def test_going_away_and_offline_are_announced_in_order(presence, clock):
     presence.connect("ada", "s1")
     presence.set_state("ada", "s1", "idle")
     presence.disconnect("ada", "s1")
+    after_the_grace(presence, clock)
     assert [s for key, _, s in announced(presence) if key == "user.ada"] == [
         "online", "away", "offline"]
 
