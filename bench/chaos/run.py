@@ -44,7 +44,9 @@ from the fault until every message sent was again acknowledged and delivered to 
 recipient normally (within *normal*: 2× the p99 before the fault, at least 1 s, with
 no resend); *via REST* the deliveries a client had first by fetching a gap in the seqs over REST
 (as the web client does), and in brackets those whose live event never came at all;
-*lost* and *dup* are per (message, recipient) after the grace period and must be 0.
+*lost* and *dup* are per (message, recipient) after the grace period and must be 0;
+*late* are those a recipient's socket had not brought by then but that the recipient
+reads in the channel's history (so stored and readable, only not live in time).
 """
 
 
@@ -165,7 +167,8 @@ def summarise(fault: Fault, result: dict, ledger: Ledger, events: Counter,
            "failed": verdict["failed"], "errors": result["errors"],
            "fault_error": during.get("error"),
            **recovery(ledger, during["monotonic"], args.normal_ms / 1000),
-           "lost": verdict["lost"], "duplicates": verdict["duplicates"],
+           "lost": verdict["lost"], "late": verdict.get("late", 0),
+           "duplicates": verdict["duplicates"],
            "lost_examples": verdict["lost_examples"],
            "duplicate_examples": verdict["duplicate_examples"],
            "via_rest": events.get("caught_up_rest", 0),
@@ -211,7 +214,8 @@ async def chaos(args) -> dict:
             write_json(out | {"partial": True}, args.out_dir, args.stem)   # kept if cut short
             progress(f"{fault.name}: " + ", ".join(
                 f"{k} {rows[-1][k]}" for k in ("back_s", "retried", "failed", "recovery_s",
-                                                "acked", "lost", "duplicates", "via_rest")))
+                                                "acked", "lost", "late", "duplicates",
+                                                "via_rest")))
     finally:
         await run.close()
     waited, found = await chaos_faults.wait_healthy(args.heal_timeout)
@@ -227,12 +231,12 @@ def body(out: dict) -> str:
              ", ".join(f"{k} {n}" for k, n in sorted(r["resent_why"].items())) or "–",
              r["failed"], r["recovery_s"] if r["recovery_s"] is not None else "not in phase",
              r["normal_ms"], f"{r['acked']}/{r['planned']}",
-             f"{r['via_rest']} ({r.get('never_live', '?')})", r["lost"],
+             f"{r['via_rest']} ({r.get('never_live', '?')})", r["lost"], r.get("late"),
              r["duplicates"], r["delivery"].get("p99_ms"), r["delivery"].get("max_ms")]
             for r in out["faults"]]
     text = table(["fault", "what", "back (s)", "retried", "resends", "why", "failed",
                   "recovery (s)", "normal (ms)", "acked/planned", "via REST (never live)",
-                  "lost", "dup",
+                  "lost", "late", "dup",
                   "delivery p99 ms", "max ms"], rows)
     others = [f"{r['fault']} ({', '.join(r['also_restarted'])})" for r in out["faults"]
               if r.get("also_restarted")]

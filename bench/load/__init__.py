@@ -17,9 +17,11 @@ How loss and duplicates are decided
     Every sent text carries ``bench:<txn_id>:<sender>`` and txn_id is also the
     ``client_msg_id``. A delivery is (txn_id, recipient), matched from the text alone,
     the same way on every target (stats.Ledger). After the phase and a grace period
-    (``--grace``, 10 s): an acknowledged message that some member other than the sender
-    never received is a loss, per recipient; a recipient who received it twice is a
-    duplicate. The Parley session first dedupes ``message.created`` by message id, as
+    (``--grace``, 10 s), each member other than the sender still missing an
+    acknowledged message reads the room's history over HTTP (``Session.readable``):
+    found there, the delivery was *late* (stored and readable, but the connection had
+    not brought it in time; overload shows as late, not as loss); not found, it is
+    *lost*. A recipient who received it twice is a duplicate. The Parley session first dedupes ``message.created`` by message id, as
     the protocol asks of every client (the repeats it dropped are reported as
     ``target_events.repeats_dropped``), so a duplicate is one the client could not
     recognise: two messages for one ``client_msg_id``. Failed sends are errors, not

@@ -529,6 +529,22 @@ class ParleySession:
         seq = self.seqs.get(room_id) or self.target.room_floor.get(room_id, 0)
         await self.request({"type": "read", "channel_id": room_id, "seq": seq})
 
+    async def readable(self, room_id: str, newest: int) -> list[str]:
+        """The newest ``newest`` texts of the channel's history, read over REST as this
+        person (``order=newest``, page by page with ``before``)."""
+        token = await self.target.fresh_token(self.account)
+        texts: list[str] = []
+        before = ""
+        while len(texts) < newest:
+            page = ParleyTarget._ok(await patient(lambda: http(
+                "GET", f"{self.target.api}/channels/{room_id}/messages"
+                       f"?order=newest&limit={PAGE}{before}", token=token)), "history")
+            texts.extend(message.get("text", "") for message in page)
+            if len(page) < PAGE:
+                break
+            before = f"&before={page[-1]['seq']}"
+        return texts
+
     async def switch(self, room_id: str) -> None:
         """Open another conversation: tell presence, then load its latest page."""
         await self.request({"type": "view", "channel_id": room_id})

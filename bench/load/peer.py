@@ -52,7 +52,8 @@ def compare(steadies: dict[str, dict], capacities: dict[str, dict]) -> tuple[dic
     steady_rows = [
         [name, steadies[name]["messages_per_s"], steadies[name]["deliveries_per_s"],
          steadies[name]["delivery"].get("p50_ms"), steadies[name]["delivery"].get("p99_ms"),
-         steadies[name]["verdict"]["lost"], steadies[name]["verdict"]["duplicates"],
+         steadies[name]["verdict"]["lost"], steadies[name]["verdict"].get("late"),
+         steadies[name]["verdict"]["duplicates"],
          steadies[name]["cpu"].get("stack_ms_per_message")] for name in TARGETS]
     at_capacity = {name: _last_passing(capacities[name]) for name in TARGETS}
     capacity_rows = [
@@ -72,7 +73,7 @@ def compare(steadies: dict[str, dict], capacities: dict[str, dict]) -> tuple[dic
     }
     body = (
         "Steady (the same workload on both, messages only):\n\n"
-        + table(["server", "msg/s", "deliveries/s", "delivery p50 ms", "p99 ms", "lost", "dup",
+        + table(["server", "msg/s", "deliveries/s", "delivery p50 ms", "p99 ms", "lost", "late", "dup",
                  "server CPU ms/msg"], steady_rows)
         + "\n\nCapacity into rooms (highest rate with p99 delivery ≤ 200 ms, no loss):\n\n"
         + table(["server", "msg/s", "deliveries/s", "p99 ms at that rate"], capacity_rows)

@@ -69,12 +69,12 @@ def phase_row(result: dict) -> list:
             result["deliveries_per_s"], ack.get("p50_ms"), ack.get("p99_ms"),
             delivery.get("p50_ms"), delivery.get("p95_ms"), delivery.get("p99_ms"),
             delivery.get("max_ms"), round(result["error_rate"] * 100, 3), verdict["lost"],
-            verdict["duplicates"], cpu.get("stack_ms_per_message")]
+            verdict.get("late"), verdict["duplicates"], cpu.get("stack_ms_per_message")]
 
 
 PHASE_HEADERS = ["phase", "target msg/s", "msg/s", "deliveries/s", "ack p50 ms",
                  "ack p99 ms", "delivery p50 ms", "p95 ms", "p99 ms", "max ms", "errors %",
-                 "lost", "dup", "stack CPU ms/msg"]
+                 "lost", "late", "dup", "stack CPU ms/msg"]
 
 
 def append_markdown(doc: Path, title: str, command: str, body: str,

@@ -150,6 +150,8 @@ class LoadRun:
         while self.ledger.outstanding() and time.monotonic() < deadline:
             await asyncio.sleep(0.25)
         finished = time.monotonic()
+        if self.ledger.outstanding():
+            await self._look_in_history()
         after = self.probe.reading() if self.probe else None
         sampler.cancel()
         return self._report(label, rate, seconds, start, sent_until, finished, state,
@@ -204,6 +206,31 @@ class LoadRun:
         finally:
             if resends and txn in resends:
                 ledger.resent(txn, resends.pop(txn))
+
+    async def _look_in_history(self, concurrency: int = 8) -> None:
+        """For every delivery still missing after the grace, read the room's history as
+        the recipient: found there, it was late (the connection was behind); not found,
+        it is lost."""
+        wanted = {(recipient, self.ledger.sent[txn].room)
+                  for txn, recipient in self.ledger.missing()}
+        per_room = Counter(s.room for s in self.ledger.sent.values())
+        gate = asyncio.Semaphore(concurrency)
+        progress(f"{self.ledger.outstanding()} deliveries missing: reading "
+                 f"{len(wanted)} histories")
+
+        async def look(recipient: str, room: str) -> None:
+            session = self.sessions.get(recipient)
+            if session is None:
+                return
+            async with gate:
+                try:
+                    texts = await session.readable(room, per_room[room] + 20)
+                except Exception as exc:     # the missing stay lost; say why
+                    self.target.events[f"history_failed_{type(exc).__name__}"] += 1
+                    return
+            self.ledger.found_in_history(recipient, texts)
+
+        await asyncio.gather(*(look(recipient, room) for recipient, room in wanted))
 
     async def _sample_rss(self, start: float, out: list[dict]) -> None:
         while self.probe:
@@ -276,7 +303,7 @@ class _PhaseState:
 def passes(result: dict, p99_ms: float = 200.0, max_error_rate: float = 0.001,
            min_share: float = 0.95, max_lag_ms: float = 100.0) -> list[str]:
     """The capacity criterion; the reasons a phase fails it (none: it passes): p99
-    delivery over ``p99_ms``, errors over the rate, any loss, fewer than ``min_share``
+    delivery over ``p99_ms``, errors over the rate, any loss or late delivery, fewer than ``min_share``
     of the planned messages acknowledged, or a generator that fell behind its schedule
     (then the number would be the generator's, not the server's)."""
     reasons = []
@@ -287,6 +314,8 @@ def passes(result: dict, p99_ms: float = 200.0, max_error_rate: float = 0.001,
         reasons.append(f"errors {max(result['send_error_rate'], result['error_rate']):.2%}")
     if result["verdict"]["lost"]:
         reasons.append(f"{result['verdict']['lost']} deliveries lost")
+    if result["verdict"].get("late"):
+        reasons.append(f"{result['verdict']['late']} deliveries late (in history only)")
     if result["acked_messages"] < min_share * result["planned_messages"]:
         reasons.append(f"only {result['acked_messages']} of {result['planned_messages']} "
                        "planned messages acknowledged")

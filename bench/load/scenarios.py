@@ -226,9 +226,10 @@ async def reconnect(args) -> tuple[dict, str]:
     result["charts"] = [str(_chart(args, result, "reconnect"))]
     during = result["during"]
     body = table(["sockets dropped", "at (s)", "all resumed after (s)", "reconnects failed",
-                  "acked", "lost", "dup", "delivery p99 ms"],
+                  "acked", "lost", "late", "dup", "delivery p99 ms"],
                  [[during["dropped"], during["at_s"], during["all_resumed_s"], during["failed"],
                    result["verdict"]["acked"], result["verdict"]["lost"],
+                   result["verdict"].get("late"),
                    result["verdict"]["duplicates"], result["delivery"].get("p99_ms")]])
     return result, body + "\n\n" + table(PHASE_HEADERS, [phase_row(result)])
 
@@ -286,6 +287,7 @@ def _reading(result: dict) -> str:
              f"Generator behind its schedule: p50 {lag.get('p50_ms')} ms, p99 "
              f"{lag.get('p99_ms')} ms. Errors: {json.dumps(result['errors'])}. Verdict: "
              f"{result['verdict']['acked']} acknowledged, {result['verdict']['lost']} lost, "
+             f"{result['verdict'].get('late', 0)} late (in history, not on the socket), "
              f"{result['verdict']['duplicates']} duplicated."]
     if cpu:
         lines.append(f"CPU: the stack used {cpu['stack_seconds']} s and the generator "

@@ -75,13 +75,16 @@ class Ledger:
     """Every message sent and every delivery seen, matched by the text's marker.
 
     A delivery is ``(txn_id, recipient)``. Loss: an acknowledged message with a
-    recipient who never had it. Duplicate: a recipient who had it more than once (after
+    recipient who never had it on their connection, nor finds it in the room's history
+    afterwards; one who finds it there only had it *late* (the connection was behind
+    when the phase's grace ended). Duplicate: a recipient who had it more than once (after
     the target's own dedupe by message id, which every Parley client does). A failed
     send that was delivered anyway is not a loss nor a duplicate: it is counted as
     ``delivered_unacked``."""
     sent: dict[str, Sent] = field(default_factory=dict)
     delivered: dict[tuple[str, str], int] = field(default_factory=dict)
     delivery_samples: list[tuple[float, float]] = field(default_factory=list)
+    late: set[tuple[str, str]] = field(default_factory=set)   # in history, not on the socket
     foreign: int = 0          # deliveries of texts this run did not send (older runs)
     misdirected: int = 0      # deliveries to someone not in the room
 
@@ -115,15 +118,28 @@ class Ledger:
                 sent.delivered_to += 1
                 sent.last_delivery_at = max(sent.last_delivery_at or 0.0, received_at)
 
+    def missing(self) -> list[tuple[str, str]]:
+        """``(txn_id, recipient)`` of acknowledged messages a recipient has not had."""
+        return [(txn, r) for txn, s in self.sent.items() if s.acked_at is not None
+                for r in s.recipients if (txn, r) not in self.delivered]
+
     def outstanding(self) -> int:
         """Deliveries still awaited for acknowledged messages."""
-        return sum(1 for txn, s in self.sent.items() if s.acked_at is not None
-                   for r in s.recipients if (txn, r) not in self.delivered)
+        return len(self.missing())
+
+    def found_in_history(self, recipient: str, texts: list[str]) -> None:
+        """Texts the recipient can read in a room's history: those of missing
+        deliveries are late, not lost."""
+        for text in texts:
+            parsed = parse_marker(text)
+            key = (parsed[0], recipient) if parsed else None
+            if key and key[0] in self.sent and key not in self.delivered:
+                self.late.add(key)
 
     def verdict(self) -> dict:
         acked = {t: s for t, s in self.sent.items() if s.acked_at is not None}
-        lost = [(t, r) for t, s in acked.items() for r in s.recipients
-                if (t, r) not in self.delivered]
+        missing = self.missing()
+        lost = [key for key in missing if key not in self.late]
         duplicates = [(key, n) for key, n in self.delivered.items() if n > 1]
         return {"sent": len(self.sent), "acked": len(acked),
                 "failed": sum(1 for s in self.sent.values() if s.failed),
@@ -132,6 +148,7 @@ class Ledger:
                 "expected_deliveries": sum(len(s.recipients) for s in acked.values()),
                 "delivered": len(self.delivered),
                 "lost": len(lost), "lost_examples": lost[:10],
+                "late": len(missing) - len(lost),
                 "duplicates": len(duplicates),
                 "duplicate_examples": [list(k) + [n] for k, n in duplicates[:10]],
                 "delivered_unacked": sum(1 for (t, _) in self.delivered

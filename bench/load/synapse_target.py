@@ -168,13 +168,14 @@ class SynapseTarget:
         return json.loads(answer.body or b"{}")
 
     async def patient(self, method: str, path: str, body: Any = None,
-                      token: str | None = None, attempts: int = 30) -> dict:
+                      token: str | None = None, attempts: int = 30,
+                      query: dict | None = None) -> dict:
         """A set-up request, waiting out 429 and 5xx answers (retry_after_ms, else a
         growing pause). Set-up is not measured; it only has to succeed."""
         delay = 0.2
         for attempt in range(attempts):
             try:
-                return await self.call(method, path, body, token)
+                return await self.call(method, path, body, token, query)
             except MatrixError as error:
                 if error.status not in RETRYABLE or attempt == attempts - 1:
                     raise
@@ -353,6 +354,25 @@ class SynapseSession:
             if not chunk or not page.get("end"):
                 return list(reversed(found))
             start = page["end"]
+
+    async def readable(self, room_id: str, newest: int) -> list[str]:
+        """The newest ``newest`` message texts of the room, from ``/messages`` backwards
+        from now (not from this session's /sync)."""
+        path = f"/_matrix/client/v3/rooms/{quote(room_id, safe='')}/messages"
+        texts: list[str] = []
+        start = None
+        while len(texts) < newest:
+            query = {"dir": "b", "limit": TIMELINE_LIMIT,
+                     "filter": json.dumps({"types": ["m.room.message"]})}
+            if start:
+                query["from"] = start
+            page = await self.target.patient("GET", path, token=self.token, query=query)
+            chunk = page.get("chunk", [])
+            texts.extend(event.get("content", {}).get("body", "") for event in chunk)
+            if not chunk or not page.get("end"):
+                break
+            start = page["end"]
+        return texts
 
     async def send(self, room_id: str, text: str, txn_id: str) -> None:
         """PUT the message with this txn id; a lost answer, a 429 or a 5xx is retried

@@ -23,6 +23,11 @@ class Session(Protocol):
         Synapse: the PUT /send/.../{txn_id} answer with an event_id); raises on failure.
         Sending again with the same txn_id must not make a second message."""
 
+    async def readable(self, room_id: str, newest: int) -> list[str]:
+        """The texts of the room's newest ``newest`` messages as this person reads its
+        history over HTTP (not their live connection): after a phase, a delivery the
+        connection never brought is *late* if the text is here, *lost* if not."""
+
     async def close(self) -> None: ...
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from bench.load import scenarios
+from bench.load.model import ONLY_MESSAGES, build_workload
+from bench.load.runner import LoadRun
 
 pytestmark = pytest.mark.integration
 
@@ -56,3 +58,27 @@ async def test_a_small_steady_run_loses_nothing_and_reports_everything(stack, tm
     assert charts and all(c.parent == tmp_path and c.stat().st_size for c in charts)
     assert "| steady |" in body
     assert scenarios.DOC.read_text() == doc_before
+
+
+async def test_what_a_socket_did_not_bring_is_late_if_readable_in_history_else_lost(stack):
+    """After a phase, each delivery still missing is looked up in the room's history
+    as the recipient, over HTTP: stored and readable is late, not lost."""
+    args = scenarios.parse_args(["steady"])
+    workload = build_workload(6, 2, seed=3, mix=ONLY_MESSAGES)
+    run = LoadRun(scenarios.load_target("parley", args.state_dir), workload)
+    try:
+        await run.setup()
+        result = await run.phase(2, 3, grace=5, label="history")
+        assert result["verdict"]["acked"] > 0 and result["verdict"]["lost"] == 0
+        (txn, recipient), _ = next(iter(run.ledger.delivered.items()))
+        del run.ledger.delivered[(txn, recipient)]              # as if the socket missed it
+        room = run.ledger.sent[txn].room
+        run.ledger.sending("never-stored", room, run.ledger.sent[txn].sender,
+                           frozenset({recipient}), time.monotonic())
+        run.ledger.acked("never-stored", time.monotonic())     # as if acked, never stored
+        await run._look_in_history()
+        verdict = run.ledger.verdict()
+        assert (verdict["late"], verdict["lost"]) == (1, 1)
+        assert verdict["lost_examples"] == [("never-stored", recipient)]
+    finally:
+        await run.close()
