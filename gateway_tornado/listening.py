@@ -1,6 +1,7 @@
 """What every real-time socket of the gateway does with the hub (hub.py): listen to
 its person's key and channels, follow joins and leaves, hear an event once, and
-stop listening when it closes. Shared by Parley's /ws (websocket.py) and the
+stop listening when it closes; and how a failure of one is logged (without the
+query string, which carries its access token or ticket). Shared by Parley's /ws (websocket.py) and the
 Slack-compatible RTM and Socket Mode sockets (slack/rtm.py, slack/socket_mode.py).
 
 A class using :class:`Listening` has ``self.gateway`` and calls
@@ -12,13 +13,21 @@ import asyncio
 from collections import OrderedDict
 from typing import Any
 
+import structlog
+
 from services.common.events import channel_key, user_key
+
+log = structlog.get_logger(__name__)
 
 RECENT_EVENTS = 256         # event ids remembered per socket to drop repeats
 
 
 class Listening:
     gateway: Any
+
+    def log_exception(self, typ, value, tb) -> None:
+        """Tornado's own would log the whole request, query and token included."""
+        log.error("socket_failed", path=self.request.path, exc_info=(typ, value, tb))
 
     def init_listening(self) -> None:
         self.keys: set[str] = set()

@@ -42,7 +42,7 @@ TYPING_EVERY = 3.0          # seconds: a socket's typing notices per channel, at
 RESUME_WAIT = 10.0          # seconds ?resume=1 holds events if no resume frame comes
 
 CLOSE_UNAUTHENTICATED = 4001
-CLOSE_TRY_AGAIN_LATER = 1013   # sessions could not be checked (Redis unavailable)
+CLOSE_TRY_AGAIN_LATER = 1013   # sessions or channels could not be read (Redis, RPC)
 CLOSE_TOO_SLOW = 4008
 CLOSE_GOING_AWAY = 1001        # the gateway is stopping (__main__.close_sockets)
 CLOSE_SERVICE_RESTART = 1012   # the hub lost RabbitMQ for a while (__main__.ask_to_resume)
@@ -109,10 +109,16 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
             self._held.hold_everything()
             self._resume_wait = asyncio.get_running_loop().call_later(
                 RESUME_WAIT, self._release_everything)
-        await self.listen_to_person(self.user_id,
-                                    await self._rpc("channels", "list_for_user", self.user_id))
-        await self._rpc("presence", "connect", self.user_id, self.session_id,
-                            self._state)
+        try:
+            await self.listen_to_person(self.user_id, await self._rpc(
+                "channels", "list_for_user", self.user_id))
+        except ParleyError as exc:   # channels or the bus away or slow: come back in a moment
+            self.close(CLOSE_TRY_AGAIN_LATER, exc.message)
+            return
+        try:
+            await self._rpc("presence", "connect", self.user_id, self.session_id, self._state)
+        except ParleyError as exc:   # late presence does not keep anyone out: the
+            log.warning("presence_connect_failed", error=exc.message)  # heartbeat records it
         note_activity(self.gateway, self.user_id)   # renewed by heartbeat.py from now on
         self._send({"type": "hello", "session_id": self.session_id, "user_id": self.user_id,
                     "protocol": PROTOCOL_VERSION, "server_time": time.time()})

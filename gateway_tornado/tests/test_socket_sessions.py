@@ -10,6 +10,7 @@ import pytest
 import redis
 from tornado.websocket import websocket_connect
 
+from services.common.errors import RpcTimeout
 from services.common.revocation import SESSION_REVOKED, revoked_session_key
 
 
@@ -117,3 +118,31 @@ async def test_a_frame_refused_because_sessions_cannot_be_checked_is_answered_by
     assert (error["type"], error["code"], error["req_id"]) == (
         "error", "service_unavailable", "c-1")
     ws.close()
+
+
+async def test_a_socket_whose_channels_cannot_be_read_is_asked_to_come_back_later(
+        open_socket, rpc):
+    rpc.answer("channels", "list_for_user",
+               RpcTimeout("channels.list_for_user did not answer in 10.0s"))
+    ws = await open_socket()
+    assert await frames_until_closed(ws) == []
+    assert (ws.close_code, ws.close_reason) == (
+        1013, "channels.list_for_user did not answer in 10.0s")
+
+
+async def test_a_late_presence_service_keeps_nobody_out(open_socket, rpc):
+    rpc.answer("presence", "connect", RpcTimeout("presence.connect did not answer in 10.0s"))
+    ws = await open_socket()
+    hello = json.loads(await ws.read_message())
+    assert (hello["type"], hello["user_id"]) == ("hello", "user-1")
+    ws.close()
+
+
+async def test_an_unexpected_failure_while_opening_is_logged_without_the_token(
+        open_socket, rpc, capsys):
+    rpc.answer("channels", "list_for_user", RuntimeError("a bug"))
+    ws = await open_socket()
+    assert await frames_until_closed(ws) == []
+    logged = capsys.readouterr().out
+    assert "socket_failed" in logged and "path=/ws" in logged
+    assert "access_token" not in logged
