@@ -61,8 +61,9 @@ class Service(ParleyService):
         renewal = validated(Renewal, sessions=sessions)
         self.store.open_sessions([(s.user_id, s.session_id, s.state) for s in renewal.sessions],
                                  _now())
-        return {user_id: self._announce(user_id)
-                for user_id in sorted({s.user_id for s in renewal.sessions})}
+        found = self.store.statuses(sorted({s.user_id for s in renewal.sessions}))
+        return {user_id: status if status == announced else self._announce(user_id)
+                for user_id, (status, announced) in found.items()}
 
     @rpc
     def set_state(self, user_id, session_id, state):
@@ -137,9 +138,11 @@ class Service(ParleyService):
     def _announce(self, user_id: str) -> str:
         """The person's status; if it is not what was last announced, announce it
         (to their own devices and every channel they are in)."""
-        status = self.store.status(user_id)
+        status, announced = self.store.statuses([user_id])[user_id]
+        if status == announced:   # most calls: a heartbeat, a second device, a reconnect
+            return status
         self.store.file_status(user_id, status)
-        if self.store.swap_announced(user_id, status) != status:
+        if self.store.swap_announced(user_id, status) != status:  # one racer announces
             (seen,) = self.store.last_seen([user_id])
             event = PresenceChanged(data={"user_id": user_id, "status": status,
                                           "last_seen_at": _iso(seen)})

@@ -139,14 +139,30 @@ class PresenceStore:
         return self.redis.hget(session_key(session_id), "state")
 
     def status(self, user_id: str) -> str:
-        sessions = sorted(self.redis.smembers(user_key(user_id)))
+        return self.statuses([user_id])[user_id][0]
+
+    def statuses(self, user_ids: list[str]) -> dict[str, tuple[str, str]]:
+        """``{user_id: (status now, status last announced)}``, in two round trips
+        however many people (a gateway's heartbeat asks about hundreds)."""
+        users = list(dict.fromkeys(user_ids))
         pipe = self.redis.pipeline()
-        for session_id in sessions:
-            pipe.hmget(session_key(session_id), "state", "closed")
-        pipe.get(manual_key(user_id))
-        pipe.get(status_key(user_id))
-        *found, manual, announced = pipe.execute()
-        return aggregate([(state, bool(closed)) for state, closed in found], manual, announced)
+        for user_id in users:
+            pipe.smembers(user_key(user_id))
+        sessions = [sorted(found) for found in pipe.execute()]
+        pipe = self.redis.pipeline()
+        for user_id, theirs in zip(users, sessions):
+            for session_id in theirs:
+                pipe.hmget(session_key(session_id), "state", "closed")
+            pipe.get(manual_key(user_id))
+            pipe.get(status_key(user_id))
+        answers = iter(pipe.execute())
+        found = {}
+        for user_id, theirs in zip(users, sessions):
+            states = [(state, bool(closed)) for state, closed in
+                      (next(answers) for _ in theirs)]
+            manual, announced = next(answers), next(answers)
+            found[user_id] = (aggregate(states, manual, announced), announced or "offline")
+        return found
 
     def last_seen(self, user_ids: list[str]) -> list[float | None]:
         if not user_ids:
