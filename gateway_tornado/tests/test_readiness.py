@@ -115,5 +115,20 @@ async def test_a_report_is_reused_for_a_few_seconds_and_then_checked_again(
     healthy.answer("search", "health", ServiceUnavailable("no rpc-search queue"))
     assert json.loads((await fetch("/readyz")).body)["degraded"] == []  # still the last report
     monkeypatch.setattr(readiness, "MAX_AGE", 0.0)
-    assert json.loads((await fetch("/readyz")).body)["degraded"] == ["search"]
+    await fetch("/readyz")            # asks the services again, answers with what it knows
     assert len(healthy.calls) == 2 * len(SERVICES)
+    assert json.loads((await fetch("/readyz")).body)["degraded"] == ["search"]
+
+
+async def test_once_it_has_heard_the_services_readiness_never_waits_for_them(
+        fetch, healthy, monkeypatch):
+    assert (await fetch("/readyz")).code == 200
+    monkeypatch.setattr(readiness, "MAX_AGE", 0.0)
+
+    async def busy(*args, **kwargs):
+        await asyncio.sleep(1.5)      # every service slow under load (TIMEOUT is 2 s)
+    monkeypatch.setattr(healthy, "call", busy)
+    started = asyncio.get_running_loop().time()
+    response = await fetch("/readyz")
+    assert response.code == 200 and json.loads(response.body)["degraded"] == []
+    assert asyncio.get_running_loop().time() - started < 1.0
