@@ -279,14 +279,19 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
             self._held.hold(channel_id)
         results: dict[str, Any] = {}
         try:
+            first_pages = await self._first_pages({c: wanted[c] for c in listened})
             for channel_id, seq in wanted.items():
                 if channel_id not in listened:
                     results[channel_id] = {"error": Forbidden(
                         "you are not a member of this channel").to_dict()}
                     continue
-                last_seq = seq
+                last_seq, first = seq, first_pages[channel_id]
                 try:
-                    last_seq, results[channel_id] = await self._replay(channel_id, seq)
+                    if "error" in first:
+                        results[channel_id] = {"error": first["error"]}
+                    else:
+                        last_seq, results[channel_id] = await self._replay(
+                            channel_id, seq, first["messages"])
                 except ParleyError as exc:
                     results[channel_id] = {"error": exc.to_dict()}
                 finally:
@@ -296,6 +301,17 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
             self._release_everything()
         return {"type": "resumed", "channels": results}
 
+    async def _first_pages(self, positions: dict[str, int]) -> dict[str, dict]:
+        """The first page of every channel to resume, in one call (messaging.catch_up):
+        after a reconnect most channels have nothing new, and a thousand sockets
+        resuming at once asked for one page per channel each. A failure is every
+        channel's answer."""
+        limit = min(PAGE, int(self.gateway.cfg["gateway.resume_max_messages"]))
+        try:
+            return await self._rpc("messaging", "catch_up", self.user_id, positions, limit)
+        except ParleyError as exc:
+            return {channel_id: {"error": exc.to_dict()} for channel_id in positions}
+
     def _release_everything(self) -> None:
         if self._resume_wait is not None:
             self._resume_wait.cancel()
@@ -303,15 +319,19 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
         for key, event in self._held.release_all():
             self._forward(key, event)
 
-    async def _replay(self, channel_id: str, seq: int) -> tuple[int, dict]:
-        """Send the channel's messages after ``seq`` page by page, each page flushed
-        before the next is asked for; at most ``gateway.resume_max_messages``."""
+    async def _replay(self, channel_id: str, seq: int, first: list[dict]
+                      ) -> tuple[int, dict]:
+        """Send the channel's messages after ``seq`` page by page, from its ``first``
+        page on, each page flushed before the next is asked for; at most
+        ``gateway.resume_max_messages``."""
         most = int(self.gateway.cfg["gateway.resume_max_messages"])
         replayed, last_seq, complete = 0, seq, True
+        page: list[dict] | None = first
         while True:
             want = min(PAGE, most - replayed)
-            page = await self._rpc("messaging", "history", self.user_id, channel_id,
-                                   after=last_seq, limit=want)
+            if page is None:
+                page = await self._rpc("messaging", "history", self.user_id, channel_id,
+                                       after=last_seq, limit=want)
             written = None
             for message in page:
                 written = self._send({"type": "message.created", "data": message,
@@ -326,6 +346,7 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
             if replayed >= most:   # the rest: GET …/messages?after=<last_seq>
                 complete = False
                 break
+            page = None
         return last_seq, {"replayed": replayed, "last_seq": last_seq, "complete": complete}
 
     async def _on_typing(self, frame: dict) -> dict | None:

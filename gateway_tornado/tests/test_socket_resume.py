@@ -30,8 +30,9 @@ def created(msg: dict) -> dict:
 
 
 class Store:
-    """messaging.history over stored messages; ``during_read`` runs inside a call,
-    as if events were published while the gateway waited for the page."""
+    """messaging.catch_up and messaging.history over stored messages; ``during_read``
+    runs inside a call, as if events were published while the gateway waited for the
+    page."""
 
     def __init__(self, messages_by_channel: dict[str, list[dict]]):
         self.messages = messages_by_channel
@@ -45,6 +46,16 @@ class Store:
             during, self.during_read = self.during_read, None
             during()
         return page
+
+    def catch_up(self, actor_id, positions, limit=50):
+        return {channel_id: {"messages": self.history(actor_id, channel_id, after=seq,
+                                                      limit=limit)}
+                for channel_id, seq in positions.items()}
+
+    def serve(self, rpc):
+        rpc.answer("messaging", "catch_up", self.catch_up)
+        rpc.answer("messaging", "history", self.history)
+        return self
 
 
 @pytest.fixture
@@ -70,7 +81,7 @@ async def frames_until(ws, kind: str) -> list[dict]:
 async def test_resume_sends_the_missed_messages_in_order_then_the_held_live_ones_once(
         channels, open_socket, hub, rpc):
     store = Store({GENERAL: [message(GENERAL, seq) for seq in range(1, 13)]})
-    rpc.answer("messaging", "history", store.history)
+    store.serve(rpc)
     ws = await connected(open_socket)
 
     def published_while_the_page_was_read():
@@ -97,7 +108,7 @@ async def test_resume_sends_the_missed_messages_in_order_then_the_held_live_ones
 
 async def test_a_long_absence_is_replayed_page_by_page(channels, open_socket, rpc):
     store = Store({GENERAL: [message(GENERAL, seq) for seq in range(1, 451)]})
-    rpc.answer("messaging", "history", store.history)
+    store.serve(rpc)
     ws = await connected(open_socket)
     before = [REGISTRY.get_sample_value(name) or 0 for name in COUNTERS]
     await ws.write_message(json.dumps({"type": "resume", "channels": {GENERAL: 0}}))
@@ -113,8 +124,7 @@ async def test_a_long_absence_is_replayed_page_by_page(channels, open_socket, rp
 async def test_a_replay_stops_at_its_bound_and_says_it_is_incomplete(
         channels, open_socket, rpc, config):
     config._data["gateway"]["resume_max_messages"] = 3
-    rpc.answer("messaging", "history",
-               Store({GENERAL: [message(GENERAL, seq) for seq in range(1, 10)]}).history)
+    Store({GENERAL: [message(GENERAL, seq) for seq in range(1, 10)]}).serve(rpc)
     ws = await connected(open_socket)
     await ws.write_message(json.dumps({"type": "resume", "channels": {GENERAL: 2}}))
     frames = await frames_until(ws, "resumed")
@@ -126,7 +136,7 @@ async def test_a_replay_stops_at_its_bound_and_says_it_is_incomplete(
 
 async def test_a_channel_the_person_left_is_an_error_entry_and_the_others_resume(
         channels, open_socket, hub, rpc):
-    rpc.answer("messaging", "history", Store({GENERAL: [message(GENERAL, 1)]}).history)
+    Store({GENERAL: [message(GENERAL, 1)]}).serve(rpc)
     ws = await connected(open_socket)
     await ws.write_message(json.dumps({"type": "resume",
                                        "channels": {"gone": 4, GENERAL: 0}}))
@@ -134,7 +144,26 @@ async def test_a_channel_the_person_left_is_an_error_entry_and_the_others_resume
     assert [f["data"]["seq"] for f in frames[:-1]] == [1]
     assert frames[-1]["channels"]["gone"]["error"]["code"] == "forbidden"
     assert frames[-1]["channels"][GENERAL]["replayed"] == 1
-    assert [c["args"][1] for c in rpc.calls if c["method"] == "history"] == [GENERAL]
+    assert [c["args"][1] for c in rpc.calls if c["method"] == "catch_up"] == [{GENERAL: 0}]
+    assert "messaging.history" not in rpc.methods_called()   # one page was all there was
+    ws.close()
+
+
+async def test_every_channel_is_caught_up_in_one_call_and_a_refusal_is_its_own_entry(
+        channels, open_socket, rpc):
+    store = Store({GENERAL: [message(GENERAL, seq) for seq in range(1, 4)], RANDOM: []})
+
+    def catch_up(actor_id, positions, limit=50):
+        answer = store.catch_up(actor_id, {GENERAL: positions[GENERAL]}, limit)
+        return answer | {RANDOM: {"error": {"code": "not_found", "message": "no such channel"}}}
+    store.serve(rpc)
+    rpc.answer("messaging", "catch_up", catch_up)
+    ws = await connected(open_socket)
+    await ws.write_message(json.dumps({"type": "resume", "channels": {GENERAL: 1, RANDOM: 0}}))
+    frames = await frames_until(ws, "resumed")
+    assert [f["data"]["seq"] for f in frames[:-1]] == [2, 3]
+    assert frames[-1]["channels"][RANDOM]["error"]["code"] == "not_found"
+    assert [c["method"] for c in rpc.calls if c["service"] == "messaging"] == ["catch_up"]
     ws.close()
 
 
@@ -145,7 +174,7 @@ async def test_a_history_that_fails_is_an_error_entry_and_the_held_events_still_
     def failing(*args, **kwargs):
         hub.publish("channel.random", created(message(RANDOM, 8)))
         return ServiceUnavailable("messaging is not answering")
-    rpc.answer("messaging", "history", failing)
+    rpc.answer("messaging", "catch_up", failing)
     ws = await connected(open_socket)
     await ws.write_message(json.dumps({"type": "resume", "channels": {RANDOM: 5}}))
     frames = await frames_until(ws, "resumed")
@@ -164,7 +193,7 @@ async def test_a_resume_needs_channels_with_non_negative_seqs(
                                        "channels": channels_field}))
     reply = json.loads(await ws.read_message())
     assert (reply["type"], reply["code"], reply["req_id"]) == ("error", "invalid_input", 1)
-    assert "messaging.history" not in rpc.methods_called()
+    assert not {"messaging.history", "messaging.catch_up"} & set(rpc.methods_called())
     ws.close()
 
 
@@ -201,7 +230,7 @@ def open_resuming(base_url, tokens, hub):
 async def test_with_resume_1_events_before_the_resume_frame_wait_for_the_replay(
         channels, open_resuming, hub, rpc):
     store = Store({GENERAL: [message(GENERAL, seq) for seq in range(1, 7)]})
-    rpc.answer("messaging", "history", store.history)
+    store.serve(rpc)
     ws = await open_resuming()
     hub.publish("channel.general", created(message(GENERAL, 6)))   # before the resume frame
     hub.publish("channel.random", created(message(RANDOM, 3)))     # a channel not resumed

@@ -44,6 +44,13 @@ class HistoryQuery(BaseModel):
         return self
 
 
+class CatchUp(BaseModel):
+    """Where a reconnecting client was in each of its channels: ``{channel_id: seq}``."""
+    positions: dict[Annotated[str, Field(min_length=1, max_length=64)],
+                    Annotated[int, Field(ge=0)]] = Field(max_length=1000)
+    limit: int = Field(default=50, ge=1, le=200)
+
+
 class ChannelRef(BaseModel):
     channel_id: str = Field(min_length=1, max_length=64)
 

@@ -21,8 +21,8 @@ from services.common.stores import mongo_database
 from services.common.validation import validated
 
 from . import changes, file_content, file_storage, storage, text as parse
-from .schemas import (ChannelRef, Edit, HistoryQuery, MessageRef, NewMessage, NewUpload,
-                      Reaction, ThreadQuery)
+from .schemas import (CatchUp, ChannelRef, Edit, HistoryQuery, MessageRef, NewMessage,
+                      NewUpload, Reaction, ThreadQuery)
 
 MAX_CHANGE_ATTEMPTS = 20  # optimistic retries when writers race on one message
 ADMIN_ROLES = ("owner", "admin")
@@ -103,6 +103,21 @@ class Service(ParleyService):
                                    query.limit)
         page = [_public(doc) for doc in docs]
         return page[::-1] if query.order == "newest" else page
+
+    @rpc
+    def catch_up(self, actor_id, positions, limit=50):
+        """What a reconnecting client missed, for all its channels in one call:
+        ``positions`` is ``{channel_id: the last seq it has}``; the answer is
+        ``{channel_id: {"messages": [the first limit after it]}}`` for each channel
+        the actor is a member of, ``{"error": …}`` (not_found) for any other."""
+        query = validated(CatchUp, positions=positions, limit=limit)
+        mine = {c["id"] for c in self.channels.list_for_user(actor_id)}
+        pages = storage.catch_up(self.db, {c: seq for c, seq in query.positions.items()
+                                           if c in mine}, query.limit)
+        refused = NotFound("no such channel").to_dict()
+        return {channel_id: {"messages": [_public(doc) for doc in pages[channel_id]]}
+                if channel_id in pages else {"error": refused}
+                for channel_id in query.positions}
 
     @rpc
     def thread(self, actor_id, channel_id, message_id, after=None, limit=50):

@@ -294,6 +294,33 @@ def history(db, channel_id, before=None, after=None, limit=50):
     return page(db, channel_id, range(max(1, top - limit + 1), top + 1))
 
 
+def catch_up(db, positions: dict[str, int], limit=50) -> dict[str, list[dict]]:
+    """For each channel, the first ``limit`` messages after its seq in ``positions``,
+    oldest first, in a few round trips however many channels: their head hints at
+    once, then every slot from the seq to one past the hint at once (most channels
+    of a reconnecting client have nothing new: one slot each, found empty). A channel
+    whose slot past the hint is taken (a hint behind) is read like ``history``."""
+    hints = by_ids(db.channel_heads, list(positions))
+    wanted = {channel_id: range(after + 1, min(after + limit,
+                                               max(hints.get(channel_id, {}).get("seq", 0),
+                                                   after) + 1) + 1)
+              for channel_id, after in positions.items()}
+    found = by_ids(db.messages, [slot(c, seq) for c, seqs in wanted.items() for seq in seqs])
+    pages = {}
+    for channel_id, seqs in wanted.items():
+        run = []
+        for seq in seqs:
+            doc = found.get(slot(channel_id, seq))
+            if doc is None:
+                break
+            run.append(doc)
+        if len(run) == len(seqs) and len(run) < limit:   # the hint was behind: look on
+            run = history(db, channel_id, after=positions[channel_id], limit=limit)
+        pages[channel_id] = run
+    changed = iter(with_changes(db, [doc for run in pages.values() for doc in run]))
+    return {channel_id: [next(changed) for _ in run] for channel_id, run in pages.items()}
+
+
 def around(db, channel_id, seq, limit=50):
     """About half the page before ``seq``, the rest from ``seq`` on, oldest first."""
     last = last_seq(db, channel_id)

@@ -33,6 +33,9 @@ class Channels:
         self.asked.append((channel_id, user_id))
         return (channel_id, user_id) in self.memberships
 
+    def list_for_user(self, user_id):
+        return [{"id": c} for c, u in sorted(self.memberships) if u == user_id]
+
     def member_ids(self, channel_id):
         return sorted(u for c, u in self.memberships if c == channel_id)
 

@@ -74,6 +74,46 @@ def test_one_message_by_id_for_those_who_see_the_channel(messaging, sent):
         messaging.get("ada", "random", sent[1]["id"])
 
 
+
+# -- catching up after a reconnect ------------------------------------------------------
+def test_catching_up_gives_each_channel_what_came_after_its_seq(messaging, sent):
+    messaging.send("ada", "random", "c-1", "elsewhere")
+    caught = messaging.catch_up("ada", {"general": 3, "random": 0, "secret": 0})
+    assert {c: seqs(answer["messages"]) for c, answer in caught.items()} == {
+        "general": [4, 5], "random": [1], "secret": []}
+    assert caught["general"]["messages"] == messaging.history("ada", "general", after=3)
+
+
+def test_catching_up_pages_by_the_limit(messaging, sent):
+    assert seqs(messaging.catch_up("bob", {"general": 0}, limit=2)["general"]["messages"]) \
+        == [1, 2]
+
+
+def test_catching_up_finds_messages_past_a_head_hint_left_behind(messaging, mongo, sent):
+    mongo.channel_heads.update_one({"_id": "general"}, {"$set": {"seq": 2}})
+    assert seqs(messaging.catch_up("bob", {"general": 1})["general"]["messages"]) == [2, 3, 4, 5]
+
+
+def test_catching_up_shows_the_latest_of_each_message(messaging, sent):
+    messaging.edit("ada", "general", sent[4]["id"], "message 5, edited")
+    (last,) = messaging.catch_up("bob", {"general": 4})["general"]["messages"]
+    assert last["text"] == "message 5, edited" and last["edited_at"]
+
+
+def test_catching_up_refuses_only_the_channels_one_is_not_in(messaging, sent):
+    messaging.send("ada", "secret", "c-1", "members only")
+    caught = messaging.catch_up("bob", {"general": 5, "secret": 0, "random": 0})
+    assert caught["general"] == {"messages": []}
+    assert caught["secret"]["error"]["code"] == caught["random"]["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("positions, limit", [
+    ({"general": -1}, 50), ({"": 0}, 50), ("general", 50), ({"general": 0}, 0),
+    ({"general": 0}, 201), ({f"c{i}": 0 for i in range(1001)}, 50)])
+def test_catching_up_refuses_bad_positions(messaging, channels, positions, limit):
+    with pytest.raises(InvalidInput):
+        messaging.catch_up("ada", positions, limit)
+
 @pytest.mark.parametrize("kwargs", [{"limit": 0}, {"limit": 201}, {"before": 0},
                                     {"after": -1}, {"limit": "many"}, {"around": 0},
                                     {"before": 3, "after": 1}, {"order": "sideways"}])
