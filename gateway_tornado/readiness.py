@@ -85,10 +85,11 @@ async def current(gateway: Gateway) -> dict[str, Any]:
         memo["services_at"] = now
         memo["services_task"] = asking = asyncio.ensure_future(services_health(gateway))
         asking.add_done_callback(lambda done: memo.update(services=done.result()))
-    if "services" not in memo:
-        await asyncio.shield(asking)
+    services = memo.get("services")   # (a task just done may not have filed it yet)
+    if services is None:
+        services = await asyncio.shield(asking)
     running = memo.get("task")
     if running is None or (running.done() and now - memo["at"] >= MAX_AGE):
         memo["at"] = now
-        memo["task"] = running = asyncio.ensure_future(check(gateway, memo["services"]))
+        memo["task"] = running = asyncio.ensure_future(check(gateway, services))
     return dict(await asyncio.shield(running))

@@ -80,6 +80,9 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
         self._typed: dict[tuple[str, str | None], float] = {}
         self._state = "active"   # this device: active or idle (the client says)
         self._protocol = None     # kept past the close, to tell why the socket ended
+        self._inbox: asyncio.Queue = asyncio.Queue()   # frames read, not yet handled
+        self._max_waiting = int(gateway.cfg["gateway.ws_frame_burst"])   # at most a burst
+        self._serving: asyncio.Task | None = None       # the task handling them
 
     def check_origin(self, origin: str) -> bool:
         return True  # authentication is by token, not by cookie
@@ -126,10 +129,34 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
         for key, event in early:
             self.deliver(key, event)
 
-    async def on_message(self, raw: str | bytes) -> None:
+    def on_message(self, raw: str | bytes) -> None:
+        """Queue the frame for this socket's own task, which handles frames one at a
+        time, in order. Not a coroutine on purpose: Tornado reads the next frame (and
+        the pongs answering its keep-alive pings) only once on_message is done, so a
+        handler waiting on a busy service kept the pong unread, and Tornado closed
+        the live socket as "ping timed out" (code 1000) — 947 of them in one reconnect
+        storm, each of which then reconnected."""
         received = time.perf_counter()
-        if not self._within_budget():
+        refusal = self._over_budget()
+        if refusal is None and self._inbox.qsize() >= self._max_waiting:   # that far behind
+            RATE_LIMIT_REJECTIONS.labels("socket").inc()
+            refusal = {"type": "error", "code": "rate_limited",
+                       "message": "too many frames waiting on this socket", "retry_after": 1.0}
+        if self._closing():   # a flood
             return
+        self._inbox.put_nowait((raw, received, refusal))   # a refusal too: answers in order
+        if self._serving is None:
+            self._serving = asyncio.create_task(self._serve_frames())
+
+    async def _serve_frames(self) -> None:
+        while True:
+            raw, received, refusal = await self._inbox.get()
+            if refusal is not None:
+                self._send(refusal)
+            else:
+                await self._handle_frame(raw, received)
+
+    async def _handle_frame(self, raw: str | bytes, received: float) -> None:
         try:
             frame = json.loads(raw)
             if not isinstance(frame, dict):
@@ -166,6 +193,8 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
     def on_close(self) -> None:
         WS_DISCONNECTS.labels("refused" if self.user_id is None
                               else ended_by(self._protocol, DISCONNECT_REASONS)).inc()
+        if self._serving is not None:   # frames not handled yet get no answer: a client
+            self._serving.cancel()      # sends them again after it reconnects
         if self.user_id is None:
             return
         WS_CONNECTIONS.dec()
@@ -399,21 +428,19 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
         self.follow_membership(self.user_id, event)
 
     # -- plumbing -----------------------------------------------------------
-    def _within_budget(self) -> bool:
-        """Whether this frame is within the socket's frames per second; if not it
-        is refused, and a socket that goes on flooding is closed with 1008."""
+    def _over_budget(self) -> dict | None:
+        """None when this frame is within the socket's frames per second; else the
+        error frame refusing it. A socket that goes on flooding is closed with 1008."""
         wait = self._limit.check()
         if not wait:
-            return True
+            return None
         RATE_LIMIT_REJECTIONS.labels("socket").inc()
         if self._limit.flooding:
             WS_LIMIT_CLOSES.labels("flood").inc()
             self.close(CLOSE_POLICY_VIOLATION, "too many frames: slow down, then reconnect")
-        else:
-            self._send({"type": "error", "code": "rate_limited",
-                        "message": "too many frames on this socket",
-                        "retry_after": round(wait + 0.005, 2)})
-        return False
+        return {"type": "error", "code": "rate_limited",
+                "message": "too many frames on this socket",
+                "retry_after": round(wait + 0.005, 2)}
 
     def _closing(self) -> bool:
         return self.ws_connection is None or self.ws_connection.is_closing()

@@ -158,3 +158,30 @@ async def frames_until_closed_draining(ws) -> int:
     while await ws.read_message() is not None:
         pass
     return ws.close_code
+
+
+@pytest.fixture
+def quick_pings(config):
+    """Keep-alive pings every 0.2 s, each to be answered within 0.2 s (before the app
+    is made: Tornado reads them from its settings)."""
+    config._data["gateway"]["ping_interval"] = 0.2
+
+
+async def test_a_frame_waiting_on_a_slow_service_does_not_stop_the_keep_alive(
+        quick_pings, open_socket, rpc, monkeypatch):
+    answer = rpc.call
+
+    async def slow_send(service, method, *args, **kwargs):
+        if method == "send":
+            await asyncio.sleep(1.5)    # several ping intervals and timeouts
+        return await answer(service, method, *args, **kwargs)
+    monkeypatch.setattr(rpc, "call", slow_send)
+    rpc.answer("messaging", "send", {"id": "m1", "seq": 1, "duplicate": False})
+    ws = await connected(open_socket)
+    await ws.write_message(json.dumps({"type": "send", "req_id": "s1", "channel_id": "c1",
+                                       "client_msg_id": "x1", "text": "hi"}))
+    await ws.write_message(json.dumps({"type": "ping", "req_id": "p1"}))   # after it, in order
+    replies = [json.loads(await asyncio.wait_for(ws.read_message(), 10)) for _ in range(2)]
+    assert [(r["type"], r["req_id"]) for r in replies] == [("ack", "s1"), ("pong", "p1")]
+    assert ws.close_code is None       # Tornado's pings were answered all along
+    ws.close()
