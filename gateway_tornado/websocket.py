@@ -44,6 +44,7 @@ RESUME_WAIT = 10.0          # seconds ?resume=1 holds events if no resume frame 
 CLOSE_UNAUTHENTICATED = 4001
 CLOSE_TRY_AGAIN_LATER = 1013   # sessions or channels could not be read (Redis, RPC)
 CLOSE_TOO_SLOW = 4008
+CLOSE_INTERNAL_ERROR = 1011    # a frame's handling failed unexpectedly (a bug)
 CLOSE_GOING_AWAY = 1001        # the gateway is stopping (__main__.close_sockets)
 CLOSE_SERVICE_RESTART = 1012   # the hub lost RabbitMQ for a while (__main__.ask_to_resume)
 
@@ -151,10 +152,15 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
     async def _serve_frames(self) -> None:
         while True:
             raw, received, refusal = await self._inbox.get()
-            if refusal is not None:
-                self._send(refusal)
-            else:
-                await self._handle_frame(raw, received)
+            try:
+                if refusal is not None:
+                    self._send(refusal)
+                else:
+                    await self._handle_frame(raw, received)
+            except Exception:   # a bug: say so and end the socket, as Tornado would
+                log.exception("socket_failed", path=self.request.path)
+                self.close(CLOSE_INTERNAL_ERROR, "something went wrong: reconnect")
+                return
 
     async def _handle_frame(self, raw: str | bytes, received: float) -> None:
         try:

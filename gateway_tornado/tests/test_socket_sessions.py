@@ -146,3 +146,18 @@ async def test_an_unexpected_failure_while_opening_is_logged_without_the_token(
     logged = capsys.readouterr().out
     assert "socket_failed" in logged and "path=/ws" in logged
     assert "access_token" not in logged
+
+
+async def test_a_frame_whose_handling_fails_unexpectedly_ends_the_socket_with_1011(
+        open_socket, gateway, monkeypatch, capsys):
+    ws = await open_socket()
+    assert json.loads(await ws.read_message())["type"] == "hello"
+
+    async def broken(session_id):
+        raise RuntimeError("a bug")
+    monkeypatch.setattr(gateway.sessions, "is_revoked", broken)
+    await ws.write_message(json.dumps({"type": "ping", "req_id": 1}))
+    assert await frames_until_closed(ws) == []
+    assert ws.close_code == 1011
+    logged = capsys.readouterr().out
+    assert "socket_failed" in logged and "access_token" not in logged
