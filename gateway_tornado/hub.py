@@ -3,12 +3,7 @@
 One exclusive RabbitMQ queue per gateway, bound to the ``parley.realtime`` topic
 exchange only for the routing keys (``channel.<id>``, ``user.<id>``) that some
 local socket listens to, so each event reaches only gateways with interested
-sockets. Bindings are reference-counted, and outlive their last socket by ``LINGER``
-seconds: a socket that reconnects (a thousand at once after a network blip or a
-gateway restart) finds its keys still bound. Binding and unbinding go one at a time
-on the hub's channel, each a round trip to RabbitMQ; when every drop unbound at once
-and every return bound again, sockets waited over 40 s in that line to open, and
-Tornado's keep-alive closed them.
+sockets. Bindings are reference-counted: the last socket to leave unbinds.
 Each event is stamped with when it arrived (``RECEIVED_AT``, never sent on), so
 that a socket can measure its fan-out delay (``parley_ws_fanout_delay_seconds``).
 The listeners of a key share one event dict: the first socket to send it stores its
@@ -36,7 +31,6 @@ from services.common.logging import get_logger
 log = get_logger(__name__)
 RECEIVED_AT = "_received_at"   # time.perf_counter() when the bus delivered the event
 WIRE_FRAME = "_wire_frame"     # the event as its socket frame, encoded once (websocket.py)
-LINGER = 30.0                  # seconds a binding outlives the last socket listening to it
 
 
 class Listener(Protocol):
@@ -48,9 +42,7 @@ class Hub:
         self.amqp_uri = amqp_uri
         self.name = name
         self._listeners: dict[str, set[Listener]] = defaultdict(set)
-        self._bound: set[str] = set()                        # keys bound on the queue
-        self._unbinds: dict[str, asyncio.TimerHandle] = {}   # keys with nobody, lingering
-        self._lock = asyncio.Lock()                          # one bind or unbind at a time
+        self._lock = asyncio.Lock()
         self._queue: aio_pika.abc.AbstractQueue | None = None
         self._exchange: aio_pika.abc.AbstractExchange | None = None
         self._connection = None
@@ -75,42 +67,25 @@ class Hub:
             self.on_reconnect()
 
     async def stop(self) -> None:
-        for lingering in self._unbinds.values():
-            lingering.cancel()
         if self._connection is not None:
             await self._connection.close()
 
     async def subscribe(self, routing_key: str, listener: Listener) -> None:
-        """Hear ``routing_key`` from when this returns (bound on RabbitMQ by then)."""
-        self._listeners[routing_key].add(listener)
-        lingering = self._unbinds.pop(routing_key, None)
-        if lingering is not None:
-            lingering.cancel()
-        if routing_key in self._bound:
-            return
         async with self._lock:
-            if routing_key not in self._bound:
+            first = not self._listeners[routing_key]
+            self._listeners[routing_key].add(listener)
+            if first:
                 await self._queue.bind(self._exchange, routing_key=routing_key)
-                self._bound.add(routing_key)
 
     async def unsubscribe(self, routing_key: str, listener: Listener) -> None:
-        listeners = self._listeners.get(routing_key)
-        if not listeners or listener not in listeners:
-            return
-        listeners.discard(listener)
-        if not listeners:
-            del self._listeners[routing_key]
-            if routing_key in self._bound and routing_key not in self._unbinds:
-                self._unbinds[routing_key] = asyncio.get_running_loop().call_later(
-                    LINGER, lambda: asyncio.ensure_future(self._unbind_if_idle(routing_key)))
-
-    async def _unbind_if_idle(self, routing_key: str) -> None:
-        self._unbinds.pop(routing_key, None)
         async with self._lock:
-            if self._listeners.get(routing_key) or routing_key not in self._bound:
-                return          # someone listens again, or it is gone already
-            self._bound.discard(routing_key)   # first: a listener arriving now binds again
-            await self._queue.unbind(self._exchange, routing_key=routing_key)
+            listeners = self._listeners.get(routing_key)
+            if not listeners or listener not in listeners:
+                return
+            listeners.discard(listener)
+            if not listeners:
+                del self._listeners[routing_key]
+                await self._queue.unbind(self._exchange, routing_key=routing_key)
 
     async def _on_event(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
         try:
