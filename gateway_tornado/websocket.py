@@ -45,6 +45,7 @@ CLOSE_UNAUTHENTICATED = 4001
 CLOSE_TRY_AGAIN_LATER = 1013   # sessions or channels could not be read (Redis, RPC)
 CLOSE_TOO_SLOW = 4008
 CLOSE_INTERNAL_ERROR = 1011    # a frame's handling failed unexpectedly (a bug)
+FLOOD = {"type": "flood"}      # the queue's mark: close the socket with 1008 here
 CLOSE_GOING_AWAY = 1001        # the gateway is stopping (__main__.close_sockets)
 CLOSE_SERVICE_RESTART = 1012   # the hub lost RabbitMQ for a while (__main__.ask_to_resume)
 
@@ -84,6 +85,7 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
         self._inbox: asyncio.Queue = asyncio.Queue()   # frames read, not yet handled
         self._max_waiting = int(gateway.cfg["gateway.ws_frame_burst"])   # at most a burst
         self._serving: asyncio.Task | None = None       # the task handling them
+        self._flooded = False    # sent on over its rate: closed once its queue is answered
 
     def check_origin(self, origin: str) -> bool:
         return True  # authentication is by token, not by cookie
@@ -138,13 +140,14 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
         the live socket as "ping timed out" (code 1000) — 947 of them in one reconnect
         storm, each of which then reconnected."""
         received = time.perf_counter()
+        if self._flooded or self._closing():
+            return
         refusal = self._over_budget()
         if refusal is None and self._inbox.qsize() >= self._max_waiting:   # that far behind
             RATE_LIMIT_REJECTIONS.labels("socket").inc()
             refusal = {"type": "error", "code": "rate_limited",
                        "message": "too many frames waiting on this socket", "retry_after": 1.0}
-        if self._closing():   # a flood
-            return
+        self._flooded = refusal is FLOOD   # closed once what came before is answered
         self._inbox.put_nowait((raw, received, refusal))   # a refusal too: answers in order
         if self._serving is None:
             self._serving = asyncio.create_task(self._serve_frames())
@@ -153,6 +156,9 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
         while True:
             raw, received, refusal = await self._inbox.get()
             try:
+                if refusal is FLOOD:
+                    self.close(CLOSE_POLICY_VIOLATION, "too many frames: slow down, then reconnect")
+                    return
                 if refusal is not None:
                     self._send(refusal)
                 else:
@@ -436,14 +442,15 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
     # -- plumbing -----------------------------------------------------------
     def _over_budget(self) -> dict | None:
         """None when this frame is within the socket's frames per second; else the
-        error frame refusing it. A socket that goes on flooding is closed with 1008."""
+        error frame refusing it, or FLOOD for a socket that goes on sending refused
+        frames (to be closed with 1008)."""
         wait = self._limit.check()
         if not wait:
             return None
         RATE_LIMIT_REJECTIONS.labels("socket").inc()
         if self._limit.flooding:
             WS_LIMIT_CLOSES.labels("flood").inc()
-            self.close(CLOSE_POLICY_VIOLATION, "too many frames: slow down, then reconnect")
+            return FLOOD
         return {"type": "error", "code": "rate_limited",
                 "message": "too many frames on this socket",
                 "retry_after": round(wait + 0.005, 2)}
