@@ -1,8 +1,9 @@
 """What every real-time socket of the gateway does with the hub (hub.py): listen to
 its person's key and channels, follow joins and leaves, hear an event once, and
 stop listening when it closes; and how a failure of one is logged (without the
-query string, which carries its access token or ticket). Shared by Parley's /ws (websocket.py) and the
-Slack-compatible RTM and Socket Mode sockets (slack/rtm.py, slack/socket_mode.py).
+query string, which carries its access token or ticket). Shared by Parley's /ws
+(websocket.py) and the Slack-compatible RTM and Socket Mode sockets (slack/rtm.py,
+slack/socket_mode.py).
 
 A class using :class:`Listening` has ``self.gateway`` and calls
 :meth:`init_listening` before listening.

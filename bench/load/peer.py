@@ -73,8 +73,8 @@ def compare(steadies: dict[str, dict], capacities: dict[str, dict]) -> tuple[dic
     }
     body = (
         "Steady (the same workload on both, messages only):\n\n"
-        + table(["server", "msg/s", "deliveries/s", "delivery p50 ms", "p99 ms", "lost", "late", "dup",
-                 "server CPU ms/msg"], steady_rows)
+        + table(["server", "msg/s", "deliveries/s", "delivery p50 ms", "p99 ms", "lost", "late",
+                 "dup", "server CPU ms/msg"], steady_rows)
         + "\n\nCapacity into rooms (highest rate with p99 delivery ≤ 200 ms, no loss):\n\n"
         + table(["server", "msg/s", "deliveries/s", "p99 ms at that rate"], capacity_rows)
         + "\n\nRatios (Parley over Synapse):\n\n"

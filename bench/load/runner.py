@@ -303,9 +303,9 @@ class _PhaseState:
 def passes(result: dict, p99_ms: float = 200.0, max_error_rate: float = 0.001,
            min_share: float = 0.95, max_lag_ms: float = 100.0) -> list[str]:
     """The capacity criterion; the reasons a phase fails it (none: it passes): p99
-    delivery over ``p99_ms``, errors over the rate, any loss or late delivery, fewer than ``min_share``
-    of the planned messages acknowledged, or a generator that fell behind its schedule
-    (then the number would be the generator's, not the server's)."""
+    delivery over ``p99_ms``, errors over the rate, any loss or late delivery, fewer
+    than ``min_share`` of the planned messages acknowledged, or a generator that fell
+    behind its schedule (then the number would be the generator's, not the server's)."""
     reasons = []
     p99 = result["delivery"].get("p99_ms", math.inf)
     if not p99 <= p99_ms:

@@ -12,8 +12,9 @@ schemas, so schemathesis' "valid data is accepted" check is left out.
 Bounded: a few examples per operation (and the coverage phase's boundaries only of
 invalid input), so the whole run takes under a minute on a busy stack. Left out: the
 WebSocket upgrades (`/ws`, whose frames tests/e2e/test_ws_fuzz.py fuzzes, and the Slack
-RTM and Socket Mode sockets, which tests/integration/test_slack_*.py drive with the SDK), `/metrics` (each gateway's own port, not Traefik's) and the two calls that
-would end the test's own session (logout, logout-all)."""
+RTM and Socket Mode sockets, which tests/integration/test_slack_*.py drive with the
+SDK), `/metrics` (each gateway's own port, not Traefik's) and the two calls that would
+end the test's own session (logout, logout-all)."""
 from __future__ import annotations
 
 import itertools
