@@ -84,7 +84,8 @@ async def current(gateway: Gateway) -> dict[str, Any]:
     if asking is None or (asking.done() and now - memo["services_at"] >= MAX_AGE):
         memo["services_at"] = now
         memo["services_task"] = asking = asyncio.ensure_future(services_health(gateway))
-        asking.add_done_callback(lambda done: memo.update(services=done.result()))
+        asking.add_done_callback(lambda done: done.cancelled()
+                                 or memo.update(services=done.result()))
     services = memo.get("services")   # (a task just done may not have filed it yet)
     if services is None:
         services = await asyncio.shield(asking)

@@ -40,6 +40,7 @@ CATCH_UP_FOR = 10.0
 TYPING_EVERY = 3.0          # seconds: a socket's typing notices per channel, at most
 
 RESUME_WAIT = 10.0          # seconds ?resume=1 holds events if no resume frame comes
+CATCH_UP_CHANNELS = 500     # channels per messaging.catch_up call (it takes up to 1000)
 
 CLOSE_UNAUTHENTICATED = 4001
 CLOSE_TRY_AGAIN_LATER = 1013   # sessions or channels could not be read (Redis, RPC)
@@ -143,10 +144,12 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
         if self._flooded or self._closing():
             return
         refusal = self._over_budget()
-        if refusal is None and self._inbox.qsize() >= self._max_waiting:   # that far behind
-            RATE_LIMIT_REJECTIONS.labels("socket").inc()
-            refusal = {"type": "error", "code": "rate_limited",
-                       "message": "too many frames waiting on this socket", "retry_after": 1.0}
+        if refusal is None and self._inbox.qsize() >= self._max_waiting:   # that far behind:
+            RATE_LIMIT_REJECTIONS.labels("socket").inc()            # refused at once, so the
+            self._send({"type": "error", "code": "rate_limited",    # queue stays bounded
+                        "message": "too many frames waiting on this socket",
+                        "retry_after": 1.0})
+            return
         self._flooded = refusal is FLOOD   # closed once what came before is answered
         self._inbox.put_nowait((raw, received, refusal))   # a refusal too: answers in order
         if self._serving is None:
@@ -348,10 +351,14 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
         resuming at once asked for one page per channel each. A failure is every
         channel's answer."""
         limit = min(PAGE, int(self.gateway.cfg["gateway.resume_max_messages"]))
-        try:
-            return await self._rpc("messaging", "catch_up", self.user_id, positions, limit)
-        except ParleyError as exc:
-            return {channel_id: {"error": exc.to_dict()} for channel_id in positions}
+        channels, pages = list(positions), {}
+        for first in range(0, len(channels), CATCH_UP_CHANNELS):
+            part = {c: positions[c] for c in channels[first:first + CATCH_UP_CHANNELS]}
+            try:
+                pages |= await self._rpc("messaging", "catch_up", self.user_id, part, limit)
+            except ParleyError as exc:
+                pages |= {channel_id: {"error": exc.to_dict()} for channel_id in part}
+        return pages
 
     def _release_everything(self) -> None:
         if self._resume_wait is not None:

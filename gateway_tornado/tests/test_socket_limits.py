@@ -185,3 +185,28 @@ async def test_a_frame_waiting_on_a_slow_service_does_not_stop_the_keep_alive(
     assert [(r["type"], r["req_id"]) for r in replies] == [("ack", "s1"), ("pong", "p1")]
     assert ws.close_code is None       # Tornado's pings were answered all along
     ws.close()
+
+
+async def test_past_a_burst_of_frames_waiting_one_more_is_refused_at_once(
+        open_socket, rpc, config, monkeypatch):
+    config._data["gateway"].update(ws_frame_rate=1000, ws_frame_burst=3)
+    answer, release = rpc.call, asyncio.Event()
+
+    async def stuck_send(service, method, *args, **kwargs):
+        if method == "send":
+            await release.wait()     # a service that does not answer yet
+        return await answer(service, method, *args, **kwargs)
+    monkeypatch.setattr(rpc, "call", stuck_send)
+    rpc.answer("messaging", "send", {"id": "m1", "seq": 1, "duplicate": False})
+    ws = await connected(open_socket)
+    for i in range(5):   # one being handled, three waiting, and one too many
+        await ws.write_message(json.dumps({"type": "send", "req_id": i, "channel_id": "c1",
+                                           "client_msg_id": f"x{i}", "text": "hi"}))
+        await asyncio.sleep(0.02)   # within the rate: its bucket refills between frames
+    refused = json.loads(await asyncio.wait_for(ws.read_message(), 10))
+    assert (refused["code"], refused["message"]) == (
+        "rate_limited", "too many frames waiting on this socket")
+    release.set()
+    acks = [json.loads(await asyncio.wait_for(ws.read_message(), 10)) for _ in range(4)]
+    assert [a["req_id"] for a in acks] == [0, 1, 2, 3]
+    ws.close()

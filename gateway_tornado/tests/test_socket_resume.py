@@ -167,6 +167,20 @@ async def test_every_channel_is_caught_up_in_one_call_and_a_refusal_is_its_own_e
     ws.close()
 
 
+async def test_a_person_in_more_channels_than_one_call_takes_is_caught_up_in_several(
+        channels, open_socket, rpc, monkeypatch):
+    from gateway_tornado import websocket
+    monkeypatch.setattr(websocket, "CATCH_UP_CHANNELS", 1)
+    Store({GENERAL: [message(GENERAL, 1)], RANDOM: [message(RANDOM, 1)]}).serve(rpc)
+    ws = await connected(open_socket)
+    await ws.write_message(json.dumps({"type": "resume", "channels": {GENERAL: 0, RANDOM: 0}}))
+    frames = await frames_until(ws, "resumed")
+    assert sorted(f["data"]["channel_id"] for f in frames[:-1]) == sorted([GENERAL, RANDOM])
+    assert [c["args"][1] for c in rpc.calls if c["method"] == "catch_up"] == [
+        {GENERAL: 0}, {RANDOM: 0}]
+    ws.close()
+
+
 async def test_a_history_that_fails_is_an_error_entry_and_the_held_events_still_arrive(
         channels, open_socket, hub, rpc):
     from services.common.errors import ServiceUnavailable
