@@ -31,6 +31,19 @@ def channel_updated(channel: dict, changed: list[str], by: str | None) -> list[A
     return [(channel_key(channel["id"]), event)]
 
 
+def posting_rights_changed(event: Event) -> dict | None:
+    """What messaging must forget of who may post (services/messaging/posting_rights.py)
+    after ``event``: ``{"channel_id", "user_id"}`` when someone left or was removed,
+    ``{"channel_id", "user_id": None}`` (everyone) when the channel was archived or
+    unarchived (it remembers only a "yes": forgetting one more costs one question)."""
+    data = event.data
+    if event.type == "member.left":
+        return {"channel_id": data["channel_id"], "user_id": data["user_id"]}
+    if event.type == "channel.updated" and "archived_at" in data["changed"]:
+        return {"channel_id": data["channel_id"], "user_id": None}
+    return None
+
+
 def receipt(channel, user_id: str, delivered_seq: int, read_seq: int) -> list[Announcement]:
     """A member's cursors moved: told to a DM's or group DM's people, so that a
     sender sees "delivered" and "seen" live. Channels announce nothing: their

@@ -8,13 +8,14 @@ nothing (RPC delivery is at least once).
 """
 from __future__ import annotations
 
+from nameko.events import EventDispatcher
 from nameko.rpc import rpc
 from nameko_sqlalchemy import Database
 
 from services.common.audit import AuditLogEntrypoints, AuditTrail
 from services.common.dependencies import RealtimeBus, TimedRpcProxy
 from services.common.errors import Conflict, InvalidInput, NotFound
-from services.common.events import MessageCreated
+from services.common.events import POSTING_RIGHTS_CHANGED, MessageCreated
 from services.common.event_batches import EventBatchEntrypoints
 from services.common.service_base import ParleyService
 from services.common.validation import validated, validated_object
@@ -32,6 +33,7 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
 
     db = Database(Base)
     realtime = RealtimeBus()
+    dispatch = EventDispatcher()   # to other services (posting_rights_changed)
     users = TimedRpcProxy("users")
     audit = AuditTrail(AuditEntry)
 
@@ -375,10 +377,14 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
         return self._view(channel, actor_id)
 
     def _commit(self, announcements_: list) -> None:
-        """Commit, then tell the bus: nobody hears of a change that did not happen."""
+        """Commit, then tell the bus: nobody hears of a change that did not happen.
+        A change of who may post is told to messaging too, which remembers rights."""
         self.db.session.commit()
         for routing_key, event in announcements_:
             self.realtime(routing_key, event)
+            changed = announcements.posting_rights_changed(event)
+            if changed is not None:
+                self.dispatch(POSTING_RIGHTS_CHANGED, changed)
 
     def _views(self, channels: list[Channel], viewer=None) -> list[dict]:
         counts = self.store.member_counts([channel.id for channel in channels])

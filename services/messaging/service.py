@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from botocore.exceptions import ClientError
+from nameko.events import BROADCAST, event_handler
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
@@ -12,7 +13,8 @@ from services.common.config import get_config
 from services.common.dependencies import (MongoDatabase, RealtimeBus, RequestId, S3Storage,
                                          TimedRpcProxy)
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
-from services.common.events import (MESSAGE_DELETED, MESSAGE_UPDATED, REACTION_ADDED,
+from services.common.events import (MESSAGE_DELETED, MESSAGE_UPDATED,
+                                    POSTING_RIGHTS_CHANGED, REACTION_ADDED,
                                     REACTION_REMOVED, Event, Message, MessageChanged,
                                     MessageCreated, ReactionChanged, channel_key)
 from services.common.metrics import MESSAGES_SENT
@@ -21,6 +23,7 @@ from services.common.stores import mongo_database
 from services.common.validation import validated
 
 from . import changes, file_content, file_storage, storage, text as parse
+from .posting_rights import PostingRights
 from .schemas import (CatchUp, ChannelRef, Edit, HistoryQuery, MessageRef, NewMessage,
                       NewUpload, Reaction, ThreadQuery)
 
@@ -43,6 +46,7 @@ class Service(ParleyService):
     files = S3Storage()
     realtime = RealtimeBus()
     channels = TimedRpcProxy("channels")
+    posting_rights = PostingRights()   # channels.can_post's "yes", remembered
     users = TimedRpcProxy("users")
     request_id = RequestId()
 
@@ -294,6 +298,13 @@ class Service(ParleyService):
         self._remove_file(doc)
         return {"id": file_id, "deleted": True}
 
+    @event_handler("channels", POSTING_RIGHTS_CHANGED, handler_type=BROADCAST,
+                   reliable_delivery=False)
+    def forget_posting_rights(self, changed):
+        """Someone left or was removed, or a channel was (un)archived: every instance
+        forgets what it remembered of it (posting_rights.py)."""
+        self.posting_rights.forget(changed["channel_id"], changed.get("user_id"))
+
     # -- helpers ----------------------------------------------------------
     def _message(self, ref):
         doc = storage.get_message(self.db, ref.message_id)
@@ -335,9 +346,11 @@ class Service(ParleyService):
 
     def _require_poster(self, channel_id, actor_id):
         """Members post in channels that are not archived (docs/permissions.md). One
-        RPC when allowed; a refusal says not_found for a channel the actor may not
-        see, so that its existence leaks nowhere."""
-        if not self.channels.can_post(channel_id, actor_id):
+        RPC when allowed, none when remembered (posting_rights.py); a refusal says
+        not_found for a channel the actor may not see, so that its existence leaks
+        nowhere."""
+        if not self.posting_rights.may_post(
+                channel_id, actor_id, lambda: self.channels.can_post(channel_id, actor_id)):
             self.channels.get(actor_id, channel_id)
             raise Forbidden("only members post, and not in an archived channel")
 

