@@ -1,7 +1,8 @@
 """The gateway's heartbeat for its sockets: every ``EVERY`` seconds, for all of them at
 once, end those whose session was revoked (in case the bus lost the
 ``session.revoked`` event), renew the others' presence sessions (one
-``presence.renew`` per ``CHUNK`` sockets) and note that their people are active.
+``presence.renew`` per ``CHUNK`` sockets) and note that their people are active
+(one ``users.touch_many`` per 1,000 people due).
 
 One task per gateway, not one per socket: with a task per socket each beat cost an
 RPC and a Redis lookup per socket (10,000 idle sockets made 500 RPCs a second, which
@@ -14,7 +15,7 @@ from typing import Protocol
 from services.common.errors import ParleyError
 from services.common.logging import get_logger
 
-from .activity import note_activity
+from .activity import note_activity_of
 from .context import Gateway
 
 log = get_logger(__name__)
@@ -48,8 +49,7 @@ async def beat(gateway: Gateway) -> None:
             await gateway.rpc.call("presence", "renew", [c for c in chunk if c])
         except ParleyError as exc:
             log.warning("presence_renew_failed", sessions=len(chunk), error=exc.message)
-    for user_id in {s.user_id for s in live if s.user_id}:
-        note_activity(gateway, user_id)  # an open socket is activity
+    note_activity_of(gateway, {s.user_id for s in live if s.user_id})   # an open socket
 
 
 async def run(gateway: Gateway) -> None:

@@ -1,14 +1,16 @@
 """gateway_tornado/heartbeat.py: one beat for all of a gateway's sockets renews their
 presence sessions in chunked ``presence.renew`` calls and closes the sockets whose
-session ended, even when the bus lost the ``session.revoked`` event."""
+session ended, even when the bus lost the ``session.revoked`` event, and notes its
+people active in one ``users.touch_many`` call."""
 from __future__ import annotations
 
+import asyncio
 import json
 
 from services.common.errors import ServiceUnavailable
 from services.common.revocation import revoked_session_key
 
-from gateway_tornado import heartbeat
+from gateway_tornado import activity, heartbeat
 from gateway_tornado.tests.test_socket_sessions import frames_until_closed, hub, open_socket  # noqa: F401 (fixtures)
 
 
@@ -64,3 +66,20 @@ async def test_presence_being_away_fails_one_beat_not_the_sockets(open_socket, g
     await ws.write_message(json.dumps({"type": "ping", "req_id": 7}))
     assert json.loads(await ws.read_message())["type"] == "pong"
     ws.close()
+
+
+async def test_a_beat_notes_its_people_active_in_one_call_at_most_once_a_minute(
+        open_socket, gateway, rpc):
+    rpc.answer("presence", "renew", {})
+    rpc.answer("users", "touch", {})
+    rpc.answer("users", "touch_many", lambda user_ids: {"touched": len(user_ids)})
+    sockets = [await open_with_hello(open_socket, f"user-{n}", f"session-{n}")
+               for n in (1, 2, 2, 3)]
+    activity._touched.clear()   # a minute after the sockets opened (each touched then)
+    await heartbeat.beat(gateway)
+    await heartbeat.beat(gateway)
+    await asyncio.gather(*activity._pending)
+    (touched,) = [c["args"][0] for c in rpc.calls if c["method"] == "touch_many"]
+    assert sorted(touched) == ["user-1", "user-2", "user-3"]
+    for ws in sockets:
+        ws.close()

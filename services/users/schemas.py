@@ -105,3 +105,17 @@ class ReadCursor(BaseModel):
 
 class Ids(BaseModel):
     user_id: str = ID
+
+
+MAX_TOUCHED = 1000   # people per users.touch_many call (a gateway's heartbeat chunks)
+
+
+class ManyIds(BaseModel):
+    user_ids: list[str] = Field(max_length=MAX_TOUCHED)
+
+    @field_validator("user_ids")
+    @classmethod
+    def _each_an_id(cls, value: list[str]) -> list[str]:
+        if any(not 1 <= len(user_id) <= 64 for user_id in value):
+            raise ValueError("each user id is 1 to 64 characters")
+        return value

@@ -20,7 +20,8 @@ from services.common.validation import validated, validated_object
 from . import audit_trail, avatars, permissions, roles, storage, views
 from .models import MEMBER, AuditEntry, Base
 from .roles import SYSTEM
-from .schemas import DirectoryQuery, Ids, NewUser, ProfileChanges, ReadCursor, RoleName
+from .schemas import (DirectoryQuery, Ids, ManyIds, NewUser, ProfileChanges, ReadCursor,
+                      RoleName)
 
 TOUCH_EVERY = timedelta(seconds=60)
 
@@ -61,10 +62,15 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
     @rpc
     def touch(self, user_id):
         """Record that someone is active now; writes at most once a minute."""
-        storage.touch(self.db.session, validated(Ids, user_id=user_id).user_id,
-                      storage.now(), TOUCH_EVERY)
-        self.db.session.commit()
+        self._touch([validated(Ids, user_id=user_id).user_id])
         return {"user_id": user_id}
+
+    @rpc
+    def touch_many(self, user_ids):
+        """``touch`` for up to 1,000 people in one call (a gateway's open sockets,
+        every heartbeat): one UPDATE instead of an RPC per person."""
+        ids = validated(ManyIds, user_ids=user_ids).user_ids
+        return {"touched": self._touch(ids) if ids else 0}
 
     # -- profiles -----------------------------------------------------------------------
     @rpc
@@ -233,6 +239,11 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
         for key in keys_around(profile.user_id, self.channels.list_for_user(profile.user_id)):
             self.realtime(key, event)
         return view
+
+    def _touch(self, user_ids: list[str]) -> int:
+        touched = storage.touch(self.db.session, user_ids, storage.now(), TOUCH_EVERY)
+        self.db.session.commit()
+        return touched
 
     def _profile(self, user_id):
         profile = storage.get_profile(self.db.session, user_id)

@@ -77,14 +77,15 @@ def update_profile(profile: Profile, values: dict) -> None:
         setattr(profile, name, value)
 
 
-def touch(session, user_id, at: datetime, every: timedelta) -> bool:
-    """Record activity at most once per ``every``: one cheap conditional UPDATE."""
+def touch(session, user_ids: list[str], at: datetime, every: timedelta) -> int:
+    """Record activity at most once per ``every`` per person: one conditional UPDATE
+    for them all; how many were written."""
     result = session.execute(
         update(Profile)
-        .where(Profile.user_id == str(user_id),
+        .where(Profile.user_id.in_([str(user_id) for user_id in user_ids]),
                or_(Profile.last_active_at.is_(None), Profile.last_active_at < at - every))
         .values(last_active_at=at))
-    return result.rowcount == 1
+    return result.rowcount
 
 
 # -- the directory ---------------------------------------------------------------------

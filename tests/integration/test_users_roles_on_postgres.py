@@ -6,6 +6,8 @@ service runs: only the advisory lock keeps "the first account is the owner" and
 "there is always an active owner" true when writers collide."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -56,3 +58,20 @@ def test_owners_stepping_down_at_once_leave_exactly_one_owner(engine):
     assert len(owners(engine)) == 1
     refused = [o for o in outcomes if isinstance(o, Exception)]
     assert len(refused) == 1 and isinstance(refused[0], Forbidden)
+
+
+def test_a_heartbeats_touch_writes_everyone_due_in_one_update_once_a_minute(engine):
+    """storage.touch, as users.touch_many runs it for a gateway's open sockets."""
+    with Session(engine) as session:
+        for i in range(3):
+            ensure(session, i)
+        session.commit()
+        now = storage.now()
+        assert storage.touch(session, ["u0"], now, timedelta(seconds=60)) == 1
+        assert storage.touch(session, ["u0", "u1", "u2", "nobody"], now,
+                             timedelta(seconds=60)) == 2
+        assert storage.touch(session, ["u0", "u1", "u2"], now + timedelta(seconds=30),
+                             timedelta(seconds=60)) == 0
+        session.commit()
+        assert {p.user_id: p.last_active_at for p in session.scalars(select(Profile))} == {
+            "u0": now, "u1": now, "u2": now}

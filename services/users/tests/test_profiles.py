@@ -135,6 +135,22 @@ def test_touching_again_within_a_minute_writes_nothing(people, session):
         datetime.now(timezone.utc) - timedelta(seconds=5)
 
 
+def test_a_gateways_heartbeat_touches_many_people_in_one_call_each_once_a_minute(
+        people, session):
+    people.touch("mo")
+    assert people.touch_many(["mo", "gus", "max"]) == {"touched": 2}   # mo: just now
+    assert people.touch_many(["mo", "gus", "max"]) == {"touched": 0}
+    assert all(people.get(p)["last_active_at"] for p in ("mo", "gus", "max"))
+    assert people.touch_many([]) == {"touched": 0}
+
+
+@pytest.mark.parametrize("user_ids", ["mo", [""], ["x" * 65], ["mo"] * 1001, None])
+def test_touch_many_refuses_anything_but_a_list_of_up_to_1000_ids(people, user_ids):
+    with pytest.raises(InvalidInput):
+        people.touch_many(user_ids)
+    assert people.get("mo")["last_active_at"] is None
+
+
 # -- avatars --------------------------------------------------------------------------------
 def image(width=600, height=400, fmt="PNG", mode="RGB", color=(200, 30, 30)) -> str:
     buffer = io.BytesIO()
