@@ -45,7 +45,6 @@ CATCH_UP_CHANNELS = 500     # channels per messaging.catch_up call (it takes up 
 CLOSE_UNAUTHENTICATED = 4001
 CLOSE_TRY_AGAIN_LATER = 1013   # sessions or channels could not be read (Redis, RPC)
 CLOSE_TOO_SLOW = 4008
-CLOSE_INTERNAL_ERROR = 1011    # a frame's handling failed unexpectedly (a bug)
 FLOOD = {"type": "flood"}      # the queue's mark: close the socket with 1008 here
 CLOSE_GOING_AWAY = 1001        # the gateway is stopping (__main__.close_sockets)
 CLOSE_SERVICE_RESTART = 1012   # the hub lost RabbitMQ for a while (__main__.ask_to_resume)
@@ -83,9 +82,7 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
         self._typed: dict[tuple[str, str | None], float] = {}
         self._state = "active"   # this device: active or idle (the client says)
         self._protocol = None     # kept past the close, to tell why the socket ended
-        self._inbox: asyncio.Queue = asyncio.Queue()   # frames read, not yet handled
-        self._max_waiting = int(gateway.cfg["gateway.ws_frame_burst"])   # at most a burst
-        self._serving: asyncio.Task | None = None       # the task handling them
+        self.init_frames(int(gateway.cfg["gateway.ws_frame_burst"]))   # at most a burst waits
         self._flooded = False    # sent on over its rate: closed once its queue is answered
 
     def check_origin(self, origin: str) -> bool:
@@ -134,42 +131,28 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
             self.deliver(key, event)
 
     def on_message(self, raw: str | bytes) -> None:
-        """Queue the frame for this socket's own task, which handles frames one at a
-        time, in order. Not a coroutine on purpose: Tornado reads the next frame (and
-        the pongs answering its keep-alive pings) only once on_message is done, so a
-        handler waiting on a busy service kept the pong unread, and Tornado closed
-        the live socket as "ping timed out" (code 1000) — 947 of them in one reconnect
-        storm, each of which then reconnected."""
+        """Queue the frame for this socket's own task (listening.py, init_frames: not
+        a coroutine, so that Tornado goes on reading pongs while a frame waits on a
+        busy service). A rate refusal is queued too, to answer in order; a frame past
+        a burst waiting is refused at once."""
         received = time.perf_counter()
         if self._flooded or self._closing():
             return
         refusal = self._over_budget()
-        if refusal is None and self._inbox.qsize() >= self._max_waiting:   # that far behind:
-            RATE_LIMIT_REJECTIONS.labels("socket").inc()            # refused at once, so the
-            self._send({"type": "error", "code": "rate_limited",    # queue stays bounded
+        self._flooded = refusal is FLOOD   # closed once what came before is answered
+        if not self.queue_frame((raw, received, refusal), even_if_full=refusal is not None):
+            self._send({"type": "error", "code": "rate_limited",
                         "message": "too many frames waiting on this socket",
                         "retry_after": 1.0})
-            return
-        self._flooded = refusal is FLOOD   # closed once what came before is answered
-        self._inbox.put_nowait((raw, received, refusal))   # a refusal too: answers in order
-        if self._serving is None:
-            self._serving = asyncio.create_task(self._serve_frames())
 
-    async def _serve_frames(self) -> None:
-        while True:
-            raw, received, refusal = await self._inbox.get()
-            try:
-                if refusal is FLOOD:
-                    self.close(CLOSE_POLICY_VIOLATION, "too many frames: slow down, then reconnect")
-                    return
-                if refusal is not None:
-                    self._send(refusal)
-                else:
-                    await self._handle_frame(raw, received)
-            except Exception:   # a bug: say so and end the socket, as Tornado would
-                log.exception("socket_failed", path=self.request.path)
-                self.close(CLOSE_INTERNAL_ERROR, "something went wrong: reconnect")
-                return
+    async def handle_queued(self, item: tuple) -> None:
+        raw, received, refusal = item
+        if refusal is FLOOD:
+            self.close(CLOSE_POLICY_VIOLATION, "too many frames: slow down, then reconnect")
+        elif refusal is not None:
+            self._send(refusal)
+        else:
+            await self._handle_frame(raw, received)
 
     async def _handle_frame(self, raw: str | bytes, received: float) -> None:
         try:
@@ -208,8 +191,7 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
     def on_close(self) -> None:
         WS_DISCONNECTS.labels("refused" if self.user_id is None
                               else ended_by(self._protocol, DISCONNECT_REASONS)).inc()
-        if self._serving is not None:   # frames not handled yet get no answer: a client
-            self._serving.cancel()      # sends them again after it reconnects
+        self.stop_frames()
         if self.user_id is None:
             return
         WS_CONNECTIONS.dec()

@@ -10,6 +10,10 @@ then the Slack events of the actor's conversations (events.py), and answers:
   (``chat:write``) and answering ``{"ok": true, "reply_to": N, "ts", "text"}``;
 - ``{"id": N, "type": "typing", "channel"}`` by showing the actor typing;
 - anything else with ``{"ok": false, "reply_to": N, "error": {"code", "msg"}}``.
+
+Frames are answered one at a time, in order; one sent while ``gateway.ws_frame_burst``
+frames wait is answered at once with ``{"ok": false, "reply_to": N, "error": {"code":
+1, "msg": "ratelimited"}}``.
 """
 from __future__ import annotations
 
@@ -81,6 +85,12 @@ class RtmSocket(SlackSocket):
                        "error": {"code": 1, "msg": exc.code}})
             return
         self.send({"ok": True, "reply_to": reply_to, **answer})
+
+    def on_frame_refused(self, frame: dict | None) -> None:
+        answer: dict[str, Any] = {"ok": False, "error": {"code": 1, "msg": "ratelimited"}}
+        if frame is not None:
+            answer["reply_to"] = frame.get("id")
+        self.send(answer)
 
     async def _post(self, frame: dict) -> dict[str, Any]:
         self.actor.require("chat:write")

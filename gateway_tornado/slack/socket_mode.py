@@ -152,6 +152,13 @@ class SocketModeSocket(SlackSocket):
         except redis.RedisError as exc:
             log.warning("socket_mode_ack_unrecorded", error=str(exc))
 
+    def on_frame_refused(self, frame: dict | None) -> None:
+        """Dropped, but said: the client's frames are only acknowledgements, and an
+        envelope whose acknowledgement is lost stays pending, so it is sent again
+        (``retry_reason: timeout``) and acknowledged then (at least once, as ever)."""
+        log.warning("socket_mode_ack_dropped", reason="too many frames waiting",
+                    envelope_id=(frame or {}).get("envelope_id"))
+
     # -- pending envelopes ----------------------------------------------------------
     async def _keep(self, wrapped: dict[str, Any]) -> None:
         pending, due = _key(self.app_id, "pending"), _key(self.app_id, "due")

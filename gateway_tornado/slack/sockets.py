@@ -1,11 +1,13 @@
 """What the Slack sockets (RTM, Socket Mode) share: the ticket check before the
 upgrade, listening on the hub like Parley's own /ws (listening.py), and turning
 the bus events of the actor's conversations into Slack events (events.py), in
-the order they were heard, one at a time.
+the order they were heard, one at a time; and the client's frames, handled on the
+socket's own task in order, as /ws does (listening.py, init_frames).
 
 A subclass says its ``purpose`` (the tickets it accepts), what it sends first
-(:meth:`greet`), what it does with each Slack event (:meth:`emit`) and with each
-frame from the client (:meth:`on_frame`).
+(:meth:`greet`), what it does with each Slack event (:meth:`emit`), with each
+frame from the client (:meth:`on_frame`), and with a frame refused because
+``gateway.ws_frame_burst`` frames already wait (:meth:`on_frame_refused`).
 """
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ class SlackSocket(Listening, tornado.websocket.WebSocketHandler):
         self.session_id = uuid.uuid4().hex
         self.init_listening()
         self.context: Context | None = None
+        self.init_frames(int(gateway.cfg["gateway.ws_frame_burst"]))
         self._queue: asyncio.Queue = asyncio.Queue(QUEUE_SIZE)
         self._worker: asyncio.Task | None = None
 
@@ -77,6 +80,7 @@ class SlackSocket(Listening, tornado.websocket.WebSocketHandler):
         self._worker = asyncio.create_task(self._work())
 
     def on_close(self) -> None:
+        self.stop_frames()
         self.gateway.sockets.discard(self)
         if self._worker is not None:
             self._worker.cancel()
@@ -86,12 +90,14 @@ class SlackSocket(Listening, tornado.websocket.WebSocketHandler):
         self.gateway.cleanups.add(cleanup)
         cleanup.add_done_callback(self.gateway.cleanups.discard)
 
-    async def on_message(self, raw: str | bytes) -> None:
-        try:
-            frame = json.loads(raw)
-        except (ValueError, RecursionError):
-            frame = None
-        await self.on_frame(frame if isinstance(frame, dict) else None)
+    def on_message(self, raw: str | bytes) -> None:
+        """Queue the frame for this socket's own task (not a coroutine, so that
+        Tornado goes on reading pongs while a frame waits on a busy service)."""
+        if not self.queue_frame(raw):
+            self.on_frame_refused(_parsed(raw))
+
+    async def handle_queued(self, raw: str | bytes) -> None:
+        await self.on_frame(_parsed(raw))
 
     # -- for subclasses -------------------------------------------------------------
     async def greet(self) -> None:
@@ -101,6 +107,11 @@ class SlackSocket(Listening, tornado.websocket.WebSocketHandler):
         raise NotImplementedError
 
     async def on_frame(self, frame: dict | None) -> None:
+        """Handle a frame from the client (None: not a JSON object), in order."""
+        raise NotImplementedError
+
+    def on_frame_refused(self, frame: dict | None) -> None:
+        """Too many frames wait on this socket: say so at once (frame as for on_frame)."""
         raise NotImplementedError
 
     # -- events from the hub --------------------------------------------------------
@@ -173,6 +184,15 @@ class SlackSocket(Listening, tornado.websocket.WebSocketHandler):
     async def rpc(self, service: str, procedure: str, /, *args: Any, **kwargs: Any) -> Any:
         return await self.gateway.rpc.call(service, procedure, *args, **kwargs,
                                            _context={"request_id": uuid.uuid4().hex})
+
+
+def _parsed(raw: str | bytes) -> dict | None:
+    """The frame, or None if it is not a JSON object."""
+    try:
+        frame = json.loads(raw)
+    except (ValueError, RecursionError):   # not JSON, not UTF-8, or nested too deeply
+        return None
+    return frame if isinstance(frame, dict) else None
 
 
 def _quiet(future: asyncio.Future) -> None:
