@@ -21,7 +21,9 @@ How loss and duplicates are decided
     acknowledged message reads the room's history over HTTP (``Session.readable``):
     found there, the delivery was *late* (stored and readable, but the connection had
     not brought it in time; overload shows as late, not as loss); not found, it is
-    *lost*. A recipient who received it twice is a duplicate. The Parley session
+    *lost*. A history read that fails (the target still too busy to answer) is tried
+    again, four times in all; a room never read leaves its missing deliveries
+    *unverified*, reported apart, neither late nor lost. A recipient who received it twice is a duplicate. The Parley session
     first dedupes ``message.created`` by message id, as the protocol asks of every
     client (the repeats it dropped are reported as ``target_events.repeats_dropped``),
     so a duplicate is one the client could not recognise: two messages for one

@@ -288,6 +288,7 @@ def _reading(result: dict) -> str:
              f"{lag.get('p99_ms')} ms. Errors: {json.dumps(result['errors'])}. Verdict: "
              f"{result['verdict']['acked']} acknowledged, {result['verdict']['lost']} lost, "
              f"{result['verdict'].get('late', 0)} late (in history, not on the socket), "
+             f"{result['verdict'].get('unverified', 0)} unverified (history unreadable), "
              f"{result['verdict']['duplicates']} duplicated."]
     if cpu:
         lines.append(f"CPU: the stack used {cpu['stack_seconds']} s and the generator "

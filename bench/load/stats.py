@@ -78,13 +78,18 @@ class Ledger:
     recipient who never had it on their connection, nor finds it in the room's history
     afterwards; one who finds it there only had it *late* (the connection was behind
     when the phase's grace ended). Duplicate: a recipient who had it more than once (after
-    the target's own dedupe by message id, which every Parley client does). A failed
+    the target's own dedupe by message id, which every Parley client does). A missing
+    delivery whose room's history the recipient could not read (the target still too
+    busy to answer) is *unverified*: neither late nor lost. A failed
     send that was delivered anyway is not a loss nor a duplicate: it is counted as
     ``delivered_unacked``."""
     sent: dict[str, Sent] = field(default_factory=dict)
     delivered: dict[tuple[str, str], int] = field(default_factory=dict)
     delivery_samples: list[tuple[float, float]] = field(default_factory=list)
     late: set[tuple[str, str]] = field(default_factory=set)   # in history, not on the socket
+    # (recipient, room) whose history could not be read: their missing deliveries are
+    # unverified, neither late nor lost
+    unreadable: set[tuple[str, str]] = field(default_factory=set)
     foreign: int = 0          # deliveries of texts this run did not send (older runs)
     misdirected: int = 0      # deliveries to someone not in the room
 
@@ -139,7 +144,9 @@ class Ledger:
     def verdict(self) -> dict:
         acked = {t: s for t, s in self.sent.items() if s.acked_at is not None}
         missing = self.missing()
-        lost = [key for key in missing if key not in self.late]
+        unverified = [key for key in missing if key not in self.late
+                      and (key[1], self.sent[key[0]].room) in self.unreadable]
+        lost = [key for key in missing if key not in self.late and key not in unverified]
         duplicates = [(key, n) for key, n in self.delivered.items() if n > 1]
         return {"sent": len(self.sent), "acked": len(acked),
                 "failed": sum(1 for s in self.sent.values() if s.failed),
@@ -148,7 +155,8 @@ class Ledger:
                 "expected_deliveries": sum(len(s.recipients) for s in acked.values()),
                 "delivered": len(self.delivered),
                 "lost": len(lost), "lost_examples": lost[:10],
-                "late": len(missing) - len(lost),
+                "late": len(missing) - len(lost) - len(unverified),
+                "unverified": len(unverified), "unverified_examples": unverified[:10],
                 "duplicates": len(duplicates),
                 "duplicate_examples": [list(k) + [n] for k, n in duplicates[:10]],
                 "delivered_unacked": sum(1 for (t, _) in self.delivered

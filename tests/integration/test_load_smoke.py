@@ -7,13 +7,14 @@ exactly once, and the JSON must hold what the benchmark reports are made of. Not
 appended to docs/performance.md."""
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
 
 import pytest
 
-from bench.load import scenarios
+from bench.load import runner, scenarios
 from bench.load.model import ONLY_MESSAGES, build_workload
 from bench.load.runner import LoadRun
 
@@ -60,16 +61,25 @@ async def test_a_small_steady_run_loses_nothing_and_reports_everything(stack, tm
     assert scenarios.DOC.read_text() == doc_before
 
 
-async def test_what_a_socket_did_not_bring_is_late_if_readable_in_history_else_lost(stack):
-    """After a phase, each delivery still missing is looked up in the room's history
-    as the recipient, over HTTP: stored and readable is late, not lost."""
+@contextlib.asynccontextmanager
+async def small_run(label: str):
+    """A two-second phase of 6 people in 2 rooms, with nothing lost: (run, result)."""
     args = scenarios.parse_args(["steady"])
     workload = build_workload(6, 2, seed=3, mix=ONLY_MESSAGES)
     run = LoadRun(scenarios.load_target("parley", args.state_dir), workload)
     try:
         await run.setup()
-        result = await run.phase(2, 3, grace=5, label="history")
+        result = await run.phase(2, 3, grace=5, label=label)
         assert result["verdict"]["acked"] > 0 and result["verdict"]["lost"] == 0
+        yield run, result
+    finally:
+        await run.close()
+
+
+async def test_what_a_socket_did_not_bring_is_late_if_readable_in_history_else_lost(stack):
+    """After a phase, each delivery still missing is looked up in the room's history
+    as the recipient, over HTTP: stored and readable is late, not lost."""
+    async with small_run("history") as (run, _):
         (txn, recipient), _ = next(iter(run.ledger.delivered.items()))
         del run.ledger.delivered[(txn, recipient)]              # as if the socket missed it
         room = run.ledger.sent[txn].room
@@ -80,5 +90,39 @@ async def test_what_a_socket_did_not_bring_is_late_if_readable_in_history_else_l
         verdict = run.ledger.verdict()
         assert (verdict["late"], verdict["lost"]) == (1, 1)
         assert verdict["lost_examples"] == [("never-stored", recipient)]
-    finally:
-        await run.close()
+
+
+async def test_a_history_that_cannot_be_read_is_tried_again_then_left_unverified_not_lost(
+        stack, monkeypatch):
+    """A target too busy to answer history reads after the grace (reads timing out)
+    must not turn missing deliveries into losses: each read is tried again, and a
+    room never read leaves its deliveries unverified."""
+    monkeypatch.setattr(runner, "HISTORY_RETRY_SECONDS", 0.01)
+    async with small_run("unreadable") as (run, result):
+        (txn, recipient), _ = next(iter(run.ledger.delivered.items()))
+        del run.ledger.delivered[(txn, recipient)]              # as if the socket missed it
+        session, reads = run.sessions[recipient], []
+        readable = session.readable
+
+        async def busy_twice(room, newest):
+            reads.append(room)
+            if len(reads) <= 2:
+                raise TimeoutError("the target is still busy")
+            return await readable(room, newest)
+        monkeypatch.setattr(session, "readable", busy_twice)
+        await run._look_in_history()
+        assert (len(reads), run.ledger.verdict()["late"]) == (3, 1)
+
+        run.ledger.late.clear()
+
+        async def never(room, newest):
+            reads.append(room)
+            raise TimeoutError("the target is still busy")
+        monkeypatch.setattr(session, "readable", never)
+        reads.clear()
+        await run._look_in_history()
+        verdict = run.ledger.verdict()
+        assert len(reads) == runner.HISTORY_ATTEMPTS
+        assert (verdict["late"], verdict["lost"], verdict["unverified"]) == (0, 0, 1)
+        assert verdict["unverified_examples"] == [(txn, recipient)]
+        assert runner.passes(result | {"verdict": verdict})   # a reason not to pass
