@@ -101,9 +101,11 @@ fi
 
 # ---- 4. FerretDB from the Go module proxy -----------------------------------
 # FerretDB v1.24 indexes `_id` as `->"_id"` but filters on `->'$._id'`, so SQLite
-# never uses the index (upstream FerretDB/FerretDB#4646). The build uses a copy of
-# the module from the Go module proxy with ops/ferretdb/patches/*.patch applied
-# (a `replace` in a generated modfile; ops/ferretdb/go.mod itself stays as is).
+# never uses the index (upstream FerretDB/FerretDB#4646); it pushes down no `_id: {$in}`;
+# and its waiting writers sleep in SQLite's busy handler (docs/architecture.md, "Messages
+# on FerretDB"). The build uses a copy of the module from the Go module proxy with
+# ops/ferretdb/patches/*.patch applied, in name order (a `replace` in a generated
+# modfile; ops/ferretdb/go.mod itself stays as is).
 FERRET="$BOOT/ferretdb/parley-ferretdb"
 newest_input=$(ls -t ops/ferretdb/main.go ops/ferretdb/go.mod ops/ferretdb/patches/*.patch | head -1)
 if [ ! -x "$FERRET" ] || [ "$newest_input" -nt "$FERRET" ]; then
