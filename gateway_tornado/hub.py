@@ -27,6 +27,7 @@ import aio_pika
 
 from services.common.events import REALTIME_EXCHANGE
 from services.common.logging import get_logger
+from services.common.rpc_client import reconnect_seconds
 
 log = get_logger(__name__)
 RECEIVED_AT = "_received_at"   # time.perf_counter() when the bus delivered the event
@@ -50,7 +51,8 @@ class Hub:
 
     async def start(self) -> None:
         self._connection = await aio_pika.connect_robust(
-            self.amqp_uri, client_properties={"connection_name": f"parley-hub-{self.name}"})
+            self.amqp_uri, reconnect_interval=reconnect_seconds(),
+            client_properties={"connection_name": f"parley-hub-{self.name}"})
         self._connection.reconnect_callbacks.add(self._reconnected)
         channel = await self._connection.channel()
         self._exchange = await channel.declare_exchange(

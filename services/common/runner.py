@@ -16,10 +16,12 @@ import eventlet  # noqa: E402
 eventlet.monkey_patch()  # must precede every other import
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import importlib  # noqa: E402
 import os  # noqa: E402
 
 from nameko.cli.run import run  # noqa: E402
+from nameko.messaging import QueueConsumer  # noqa: E402
 
 from .config import get_config  # noqa: E402
 from .logging import configure_logging, get_logger  # noqa: E402
@@ -46,6 +48,24 @@ def nameko_config(service: str, instance: int) -> dict:
     return config
 
 
+def reconnect_quickly(every: float) -> None:
+    """A Nameko service's consumers (its entrypoints, its RPC replies) connect to
+    RabbitMQ again every ``every`` seconds, where kombu's ConsumerMixin waits 2, 4, 6,
+    8… up to 30 s between tries: a RabbitMQ restart of 14 s left every service away
+    for 6 s more, answering ``service_unavailable`` meanwhile (`make chaos`). Nameko
+    builds its QueueConsumer itself and kombu takes no interval setting for it, so
+    this replaces the one method that decides it."""
+
+    @contextlib.contextmanager
+    def establish_connection(consumer: QueueConsumer):
+        with consumer.create_connection() as connection:
+            connection.ensure_connection(consumer.on_connection_error,
+                                         consumer.connect_max_retries, interval_start=every,
+                                         interval_step=0, interval_max=every)
+            yield connection
+    QueueConsumer.establish_connection = establish_connection
+
+
 def service_class(service: str):
     module = importlib.import_module(f"services.{service}.service")
     return module.Service
@@ -58,6 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     configure_logging(args.service, f"{args.service}-{args.instance}")
     config = nameko_config(args.service, args.instance)
+    reconnect_quickly(float(get_config()["amqp.reconnect_seconds"]))
     get_logger(__name__).info("service_starting", metrics_port=config["PARLEY_METRICS_PORT"])
     run([service_class(args.service)], config)
 
