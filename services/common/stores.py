@@ -10,7 +10,10 @@ from __future__ import annotations
 import boto3
 import pymongo
 import redis.asyncio
+import redis.asyncio.retry
+import redis.exceptions
 from botocore.config import Config as BotoConfig
+from redis.backoff import ExponentialBackoff
 
 from .config import get_config
 from .store_metrics import MongoTimer, TimedAsyncRedis, TimedRedis, time_s3
@@ -24,12 +27,20 @@ def mongo_database():
 
 
 def redis_client():
+    """redis-py's own pool: it checks a connection for a close by Redis before lending
+    it, so a Redis restart costs no command."""
     return TimedRedis.from_url(get_config()["redis.url"], decode_responses=True,
                                socket_timeout=5)
 
 
 ASYNC_REDIS_CONNECTIONS = 100   # per process; more callers at once wait for one
 ASYNC_REDIS_WAIT = 5.0          # seconds a caller waits for a free connection
+# redis.asyncio lends a pooled connection without checking it: one that Redis closed
+# (a restart) failed the command it was lent for, a 503 for whoever asked, even
+# minutes later for connections idle since. Such a command now reconnects and is tried
+# again, twice at most. Every command of the gateway may run twice: reads, expiring
+# writes, and token buckets, where a second try costs one token more.
+ASYNC_REDIS_RETRIES = 2
 
 
 def async_redis_client():
@@ -39,7 +50,10 @@ def async_redis_client():
     storm closed over a thousand sockets with 1013 on one gateway."""
     pool = redis.asyncio.BlockingConnectionPool.from_url(
         get_config()["redis.url"], decode_responses=True, socket_timeout=5,
-        max_connections=ASYNC_REDIS_CONNECTIONS, timeout=ASYNC_REDIS_WAIT)
+        max_connections=ASYNC_REDIS_CONNECTIONS, timeout=ASYNC_REDIS_WAIT,
+        retry=redis.asyncio.retry.Retry(ExponentialBackoff(cap=0.5, base=0.05),
+                                        ASYNC_REDIS_RETRIES),
+        retry_on_error=[redis.exceptions.ConnectionError, redis.exceptions.TimeoutError])
     return TimedAsyncRedis(connection_pool=pool)
 
 
