@@ -233,7 +233,8 @@ class LoadRun:
                         break
                     except Exception as exc:     # a target still busy: try again later
                         self.target.events[f"history_failed_{type(exc).__name__}"] += 1
-                await asyncio.sleep(HISTORY_RETRY_SECONDS * (attempt + 1))
+                if attempt + 1 < HISTORY_ATTEMPTS:
+                    await asyncio.sleep(HISTORY_RETRY_SECONDS * (attempt + 1))
             else:   # never read: its missing deliveries are unverified, not lost
                 self.ledger.unreadable.add((recipient, room))
                 return
