@@ -24,11 +24,21 @@ class Channels:
         self.private: set[str] = set()
         self.archived: set[str] = set()
         self.asked: list[tuple[str, str]] = []
+        self.tell = lambda changed: None   # messaging's forget_posting_rights, once it exists
 
     def add(self, channel_id: str, *user_ids: str, private: bool = False) -> None:
         self.memberships.update((channel_id, u) for u in user_ids)
         if private:
             self.private.add(channel_id)
+
+    def remove(self, channel_id: str, user_id: str) -> None:
+        """Someone leaves or is removed, and messaging is told, as channels does."""
+        self.memberships.discard((channel_id, user_id))
+        self.tell({"channel_id": channel_id, "user_id": user_id})
+
+    def archive(self, channel_id: str) -> None:
+        self.archived.add(channel_id)
+        self.tell({"channel_id": channel_id, "user_id": None})
 
     def is_member(self, channel_id, user_id):
         self.asked.append((channel_id, user_id))
@@ -93,8 +103,10 @@ def posting_rights() -> PostingRightsCache:
 @pytest.fixture
 def messaging(mongo, channels, users, posting_rights):
     """The worker; ``messaging.realtime`` (a mock) records what was announced."""
-    return worker_factory(Service, db=mongo, channels=channels, users=users,
-                          posting_rights=posting_rights, request_id="req-1")
+    worker = worker_factory(Service, db=mongo, channels=channels, users=users,
+                            posting_rights=posting_rights, request_id="req-1")
+    channels.tell = worker.forget_posting_rights
+    return worker
 
 
 @pytest.fixture

@@ -132,8 +132,7 @@ def test_non_members_do_not_pin(messaging, channels):
 
 
 def test_nothing_changes_in_an_archived_channel(messaging, channels, msg):
-    channels.archived.add("general")
-    messaging.forget_posting_rights({"channel_id": "general", "user_id": None})  # as channels tells
+    channels.archive("general")
     with pytest.raises(Forbidden):
         messaging.pin("ada", "general", msg["id"])
     with pytest.raises(Forbidden):
