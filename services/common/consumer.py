@@ -4,7 +4,8 @@ Each consuming service declares in ``services/<name>/consumer.py`` which topic
 goes to which of its RPC methods (``ROUTES``). This process is the asyncio half
 (aiokafka, its own consumer group ``parley-<name>``); the state change itself
 happens inside the service, which owns its database, idempotently by event id. The
-records a fetch brings are handed over ``BATCH`` at a time through the service's
+records a fetch brings are handed over a topic at a time (every partition's records
+in one call, each partition's in order), ``BATCH`` at a time, through the service's
 ``apply_events`` RPC (services/common/event_batches.py), which applies each as the
 routed method would. Offsets are committed only after the RPC succeeded, so every
 event is applied at least once and, thanks to idempotence, in effect once.
@@ -99,6 +100,19 @@ async def apply(rpc: AsyncRpcClient, service: str, records: list,
     bind_request_id(None)
 
 
+def calls_of(fetch: dict) -> list[list]:
+    """The ``apply_events`` calls a fetch (``getmany``'s ``{partition: records}``)
+    makes: its records by topic, one partition's after another's (each in order; the
+    order between partitions never mattered), ``BATCH`` at a time. One call per
+    partition made a fetch spread over six partitions six calls, most of them of one
+    or two events (docs/performance.md)."""
+    by_topic: dict[str, list] = {}
+    for partition, records in fetch.items():
+        by_topic.setdefault(partition.topic, []).extend(records)
+    return [records[first:first + BATCH] for records in by_topic.values()
+            for first in range(0, len(records), BATCH)]
+
+
 async def export_lag(consumer: AIOKafkaConsumer, group: str) -> None:
     """Per assigned partition: the log end (as of the last fetch) minus our position."""
     for tp in consumer.assignment():
@@ -125,10 +139,8 @@ async def run(service: str, stop: asyncio.Event) -> None:
     try:
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=200, max_records=200)
-            for records in batches.values():   # one topic-partition each, in order
-                for first in range(0, len(records), BATCH):
-                    await apply(rpc, service, records[first:first + BATCH],
-                                already_applied)
+            for records in calls_of(batches):
+                await apply(rpc, service, records, already_applied)
             if batches:
                 await consumer.commit()
             await export_lag(consumer, f"parley-{service}")

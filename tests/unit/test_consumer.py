@@ -1,5 +1,5 @@
 """services/common/consumer.py: how a fetch of Kafka records is applied to a service,
-a batch of one topic-partition per ``apply_events`` call."""
+a topic's records per ``apply_events`` call, whatever their partitions."""
 from __future__ import annotations
 
 import importlib
@@ -7,6 +7,7 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from aiokafka import TopicPartition
 from prometheus_client import REGISTRY
 
 from services.common import consumer
@@ -56,6 +57,24 @@ async def test_the_events_of_a_fetch_go_to_the_service_in_one_call_in_order(slee
     await consumer.apply(rpc, "users", [record(e, offset=n) for n, e in enumerate(events)])
     assert rpc.calls == [("users", "apply_events", ("message.created", events), None)]
     assert sleeps == []
+
+
+def test_a_fetch_makes_one_call_per_topic_with_each_partitions_records_in_order():
+    partition = TopicPartition
+    created = {n: [record({}, offset=n * 10 + k) for k in range(2)] for n in range(3)}
+    updated = [record({}, topic="message.updated", offset=7)]
+    fetch = {partition("message.created", 0): created[0],
+             partition("message.updated", 0): updated,
+             partition("message.created", 1): created[1],
+             partition("message.created", 2): created[2]}
+    assert consumer.calls_of(fetch) == [created[0] + created[1] + created[2], updated]
+
+
+def test_a_topics_records_go_batch_at_a_time():
+    records = [record({}, offset=n) for n in range(consumer.BATCH * 2 + 1)]
+    calls = consumer.calls_of({TopicPartition("message.created", 0): records})
+    assert [len(call) for call in calls] == [consumer.BATCH, consumer.BATCH, 1]
+    assert [r for call in calls for r in call] == records
 
 
 async def test_an_event_the_service_refuses_for_good_is_skipped_and_the_others_count(sleeps):
