@@ -265,6 +265,12 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
         return self.store.may_post(channel_id, user_id)
 
     @rpc
+    def posters(self, channel_id):
+        """Everyone who may post in a channel: its members, none when it is archived
+        or unknown (what messaging remembers, services/messaging/posting_rights.py)."""
+        return self.store.posters(channel_id)
+
+    @rpc
     def member_ids(self, channel_id):
         """Everyone in a channel, for other services (no visibility check)."""
         self._channel(channel_id)

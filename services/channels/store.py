@@ -133,6 +133,13 @@ class Store:
             .where(Membership.channel_id == str(channel_id), Membership.user_id == str(user_id),
                    Channel.archived_at.is_(None))).first() is not None
 
+    def posters(self, channel_id: str) -> list[str]:
+        """The members of a channel that is not archived (none otherwise): one query."""
+        return list(self.session.scalars(
+            select(Membership.user_id).join(Channel, Channel.id == Membership.channel_id)
+            .where(Membership.channel_id == str(channel_id), Channel.archived_at.is_(None))
+            .order_by(Membership.user_id)))
+
     def membership(self, channel_id: str, user_id: str) -> Membership | None:
         return self.session.get(Membership, (str(channel_id), str(user_id)))
 

@@ -46,7 +46,7 @@ class Service(ParleyService):
     files = S3Storage()
     realtime = RealtimeBus()
     channels = TimedRpcProxy("channels")
-    posting_rights = PostingRights()   # channels.can_post's "yes", remembered
+    posting_rights = PostingRights()   # who may post in a channel, remembered
     users = TimedRpcProxy("users")
     request_id = RequestId()
 
@@ -345,12 +345,13 @@ class Service(ParleyService):
         raise Conflict("the message is changing too fast; try again")
 
     def _require_poster(self, channel_id, actor_id):
-        """Members post in channels that are not archived (docs/permissions.md). One
-        RPC when allowed, none when remembered (posting_rights.py); a refusal says
-        not_found for a channel the actor may not see, so that its existence leaks
-        nowhere."""
+        """Members post in channels that are not archived (docs/permissions.md). No
+        RPC while the channel's posters are remembered (posting_rights.py); a refusal
+        says not_found for a channel the actor may not see, so that its existence
+        leaks nowhere."""
         if not self.posting_rights.may_post(
-                channel_id, actor_id, lambda: self.channels.can_post(channel_id, actor_id)):
+                channel_id, actor_id, lambda: self.channels.posters(channel_id),
+                lambda: self.channels.can_post(channel_id, actor_id)):
             self.channels.get(actor_id, channel_id)
             raise Forbidden("only members post, and not in an archived channel")
 

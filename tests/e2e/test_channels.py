@@ -219,7 +219,7 @@ async def test_members_come_a_page_at_a_time_in_order_of_joining(base_url):
 
 async def test_removed_and_archived_stop_posting_though_messaging_remembered_they_could(
         base_url):
-    """Each messaging instance remembers who may post (services/messaging/posting_rights.py);
+    """Each messaging instance remembers a channel's posters (services/messaging/posting_rights.py);
     channels tells them all when a right is taken, so it ends within moments."""
     ann, bob = await people(base_url, "ann", "bob")
     channel = await new_channel(ann)
@@ -229,7 +229,7 @@ async def test_removed_and_archived_stop_posting_though_messaging_remembered_the
     async def post(who: Person) -> str:
         return code(await who.call("POST", messages, {"client_msg_id": uuid.uuid4().hex,
                                                       "text": "hello"}))
-    for _ in range(6):   # enough for both messaging instances to remember both people
+    for _ in range(6):   # enough for both messaging instances to remember the posters
         assert [await post(bob), await post(ann)] == ["ok", "ok"]
 
     assert code(await ann.call("DELETE", f"/channels/{channel['id']}/members/{bob.user_id}")) \

@@ -117,3 +117,10 @@ def test_members_may_post_until_the_channel_is_archived(channels, general):
     assert channels.can_post("no-such-id", "bob") is False
     channels.archive("ada", general)
     assert (channels.can_post(general, "bob"), channels.is_member(general, "bob")) == (False, True)
+
+
+def test_a_channels_posters_are_its_members_until_it_is_archived(channels, general):
+    assert channels.posters(general) == sorted(channels.member_ids(general))
+    assert channels.posters("no-such-id") == []
+    channels.archive("ada", general)
+    assert (channels.posters(general), len(channels.member_ids(general)) > 0) == ([], True)
