@@ -65,8 +65,12 @@ class Service(ParleyService):
         if data.is_empty():
             raise InvalidInput("a message needs text or an attachment")
         self._require_poster(data.channel_id, actor_id)
-        reserved = storage.reserved_id(self.db, data.channel_id, data.client_msg_id)
-        doc = storage.find_message(self.db, reserved) if reserved else None
+        if data.thread_parent_id or data.attachments:  # checked below: reserve after that
+            reserved = storage.reserved_id(self.db, data.channel_id, data.client_msg_id)
+            first = False
+        else:   # nothing left to refuse: reserving first saves a lookup
+            reserved, first = storage.reserve(self.db, data.channel_id, data.client_msg_id)
+        doc = storage.find_message(self.db, reserved) if reserved and not first else None
         if doc is None:  # a first attempt, or one whose earlier attempt stored nothing
             if data.thread_parent_id:
                 self._thread_parent(data.channel_id, data.thread_parent_id)

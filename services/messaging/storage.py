@@ -130,13 +130,19 @@ def reserved_id(db, channel_id, client_msg_id) -> str | None:
 def reserve_id(db, channel_id, client_msg_id) -> str:
     """The one message id of this client id: a new one, or the one that another
     attempt reserved first."""
+    return reserve(db, channel_id, client_msg_id)[0]
+
+
+def reserve(db, channel_id, client_msg_id) -> tuple[str, bool]:
+    """(the one message id of this client id, whether this call reserved it): one
+    insert for a first attempt, which needs no lookup before it."""
     key = client_key(channel_id, client_msg_id)
     try:
         message_id = str(ObjectId())
         db.client_ids.insert_one({"_id": key, "message_id": message_id, "created_at": _now()})
-        return message_id
+        return message_id, True
     except DuplicateKeyError:
-        return db.client_ids.find_one({"_id": key})["message_id"]
+        return db.client_ids.find_one({"_id": key})["message_id"], False
 
 
 def find_message(db, message_id: str):

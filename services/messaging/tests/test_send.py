@@ -62,6 +62,17 @@ def test_a_retried_send_returns_the_original_message(messaging, mongo):
     assert len(stored(mongo.messages)) == 1
 
 
+def test_a_first_attempt_reserves_its_id_without_looking_up_the_client_id_first(
+        messaging, mongo):
+    lookups = []
+    find_one = mongo.client_ids.find_one
+    mongo.client_ids.find_one = lambda *a, **k: lookups.append(a) or find_one(*a, **k)
+    messaging.send("ada", "general", "c-1", "hello")
+    assert lookups == []
+    assert messaging.send("ada", "general", "c-1", "hello")["duplicate"] is True
+    assert len(lookups) == 1   # the retry found the id reserved, and its message
+
+
 def test_a_retry_with_other_text_still_returns_what_was_stored_first(messaging):
     original = messaging.send("ada", "general", "c-1", "hello")
     retried = messaging.send("ada", "general", "c-1", "edited in the meantime")
