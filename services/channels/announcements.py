@@ -31,15 +31,15 @@ def channel_updated(channel: dict, changed: list[str], by: str | None) -> list[A
     return [(channel_key(channel["id"]), event)]
 
 
-def posting_rights_changed(event: Event) -> dict | None:
-    """What messaging must forget of who may post (services/messaging/posting_rights.py)
-    after ``event``: ``{"channel_id", "user_id"}`` when someone left or was removed,
-    ``{"channel_id", "user_id": None}`` (everyone) when the channel was archived or
-    unarchived (it remembers only a "yes": forgetting one more costs one question)."""
+def audience_changed(event: Event) -> dict | None:
+    """What services that remember a channel's people must forget after ``event``
+    (services/common/channel_memory.py): ``{"channel_id", "user_id"}`` when someone
+    joined or left (or was removed), ``{"channel_id", "user_id": None}`` when the
+    channel itself changed (renamed, archived, unarchived, a new topic)."""
     data = event.data
-    if event.type == "member.left":
+    if event.type in ("member.joined", "member.left"):
         return {"channel_id": data["channel_id"], "user_id": data["user_id"]}
-    if event.type == "channel.updated" and "archived_at" in data["changed"]:
+    if event.type == "channel.updated":
         return {"channel_id": data["channel_id"], "user_id": None}
     return None
 

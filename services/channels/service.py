@@ -15,7 +15,7 @@ from nameko_sqlalchemy import Database
 from services.common.audit import AuditLogEntrypoints, AuditTrail
 from services.common.dependencies import RealtimeBus, TimedRpcProxy
 from services.common.errors import Conflict, InvalidInput, NotFound
-from services.common.events import POSTING_RIGHTS_CHANGED, MessageCreated
+from services.common.events import AUDIENCE_CHANGED, MessageCreated
 from services.common.event_batches import EventBatchEntrypoints
 from services.common.service_base import ParleyService
 from services.common.validation import validated, validated_object
@@ -33,7 +33,7 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
 
     db = Database(Base)
     realtime = RealtimeBus()
-    dispatch = EventDispatcher()   # to other services (posting_rights_changed)
+    dispatch = EventDispatcher()   # to other services (audience_changed)
     users = TimedRpcProxy("users")
     audit = AuditTrail(AuditEntry)
 
@@ -251,7 +251,7 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
         channel, membership = self._own_membership(actor_id, channel_id)
         renamed = {("notification_level" if k == "level" else k): v for k, v in settings.items()}
         self.store.set_member_settings(membership, renamed)
-        self._commit([])
+        self._commit([], audience_of={"channel_id": channel.id, "user_id": actor_id})
         return {"channel_id": channel.id, **membership.to_dict()}
 
     # -- for other services (no actor, no permission check) ------------------------------
@@ -382,15 +382,20 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
                 self._views([channel])[0], changed, actor_id))
         return self._view(channel, actor_id)
 
-    def _commit(self, announcements_: list) -> None:
+    def _commit(self, announcements_: list, audience_of: dict | None = None) -> None:
         """Commit, then tell the bus: nobody hears of a change that did not happen.
-        A change of who may post is told to messaging too, which remembers rights."""
+        A change of who is in a channel, of the channel, or of someone's settings in it
+        (``audience_of``: ``{"channel_id", "user_id"}``) is told to the services that
+        remember them (services/common/channel_memory.py), once per change."""
         self.db.session.commit()
+        changes = [audience_of] if audience_of else []
         for routing_key, event in announcements_:
             self.realtime(routing_key, event)
-            changed = announcements.posting_rights_changed(event)
-            if changed is not None:
-                self.dispatch(POSTING_RIGHTS_CHANGED, changed)
+            changed = announcements.audience_changed(event)
+            if changed is not None and changed not in changes:
+                changes.append(changed)
+        for changed in changes:
+            self.dispatch(AUDIENCE_CHANGED, changed)
 
     def _views(self, channels: list[Channel], viewer=None) -> list[dict]:
         counts = self.store.member_counts([channel.id for channel in channels])

@@ -54,15 +54,3 @@ class EventBatchEntrypoints:
     def after_batch(self) -> None:
         """Called once after a batch (a hook: say at once what its events changed,
         instead of once per event)."""
-
-
-
-def asked_once(service, question: str, key, ask):
-    """``ask(key)``, asked once per call of the service (Nameko makes a service
-    instance per call): the events of a batch about one channel ask once for its
-    members. Events are applied when consumed, not when sent, so within a batch
-    one answer is as current as the next."""
-    answers = service.__dict__.setdefault("_answers_this_call", {})
-    if (question, key) not in answers:
-        answers[(question, key)] = ask(key)
-    return answers[(question, key)]

@@ -33,9 +33,10 @@ UNREAD_CHANGED = "unread.changed"
 # Bus only: someone's profile (name, status, avatar…) changed (to everyone sharing a
 # channel with them).
 USER_UPDATED = "user.updated"
-# A Nameko event of the channels service, to every messaging instance: someone left or
-# was removed, or a channel was archived (services/messaging/posting_rights.py).
-POSTING_RIGHTS_CHANGED = "posting_rights_changed"
+# A Nameko event of the channels service, to every instance of the services that
+# remember channels' people (services/common/channel_memory.py): someone joined, left
+# or changed their settings in a channel, or the channel itself changed.
+AUDIENCE_CHANGED = "audience_changed"
 
 
 def channel_key(channel_id: str) -> str:

@@ -13,8 +13,8 @@ from services.common.config import get_config
 from services.common.dependencies import (MongoDatabase, RealtimeBus, RequestId, S3Storage,
                                          TimedRpcProxy)
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
-from services.common.events import (MESSAGE_DELETED, MESSAGE_UPDATED,
-                                    POSTING_RIGHTS_CHANGED, REACTION_ADDED,
+from services.common.events import (AUDIENCE_CHANGED, MESSAGE_DELETED, MESSAGE_UPDATED,
+                                    REACTION_ADDED,
                                     REACTION_REMOVED, Event, Message, MessageChanged,
                                     MessageCreated, ReactionChanged, channel_key)
 from services.common.metrics import MESSAGES_SENT
@@ -302,11 +302,12 @@ class Service(ParleyService):
         self._remove_file(doc)
         return {"id": file_id, "deleted": True}
 
-    @event_handler("channels", POSTING_RIGHTS_CHANGED, handler_type=BROADCAST,
+    @event_handler("channels", AUDIENCE_CHANGED, handler_type=BROADCAST,
                    reliable_delivery=False)
     def forget_posting_rights(self, changed):
-        """Someone left or was removed, or a channel was (un)archived: every instance
-        forgets what it remembered of it (posting_rights.py)."""
+        """Someone left, was removed, joined or changed their settings, or a channel
+        changed (archived, unarchived): every instance forgets what it remembered of
+        that person, or of the channel (posting_rights.py)."""
         self.posting_rights.forget(changed["channel_id"], changed.get("user_id"))
 
     # -- helpers ----------------------------------------------------------

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from nameko.events import BROADCAST, event_handler
 from nameko.rpc import rpc
 from nameko_sqlalchemy import Database
 
 from services.common.audit import AuditLogEntrypoints, AuditTrail
+from services.common.channel_memory import RememberedPerChannel
 from services.common.config import get_config
 from services.common.dependencies import RealtimeBus, S3Storage, TimedRpcProxy
 from services.common.errors import Forbidden, NotFound
-from services.common.events import MessageCreated, UnreadChanged, UserUpdated, keys_around, user_key
-from services.common.event_batches import EventBatchEntrypoints, asked_once
+from services.common.events import (AUDIENCE_CHANGED, MessageCreated, UnreadChanged,
+                                    UserUpdated, keys_around, user_key)
+from services.common.event_batches import EventBatchEntrypoints
 from services.common.service_base import ParleyService
 from services.common.validation import validated, validated_object
 
@@ -34,6 +37,7 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
     files = S3Storage()
     auth = TimedRpcProxy("auth")
     channels = TimedRpcProxy("channels")
+    channel_members = RememberedPerChannel("services.audience_seconds")  # channels.member_ids
     realtime = RealtimeBus()
     audit = AuditTrail(AuditEntry)
 
@@ -158,7 +162,8 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
         Idempotent by message id: the id is recorded in the same transaction as the
         counts, and a replay announces nothing."""
         message = validated_object(MessageCreated, event).message
-        members = asked_once(self, "members", message.channel_id, self.channels.member_ids)
+        members = self.channel_members.get(
+            message.channel_id, lambda: self.channels.member_ids(message.channel_id))
         session = self.db.session
         if not storage.claim_message(session, message.id):
             session.rollback()
@@ -167,6 +172,13 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
         session.commit()
         self._announce_unread(message.channel_id, changed)
         return {"message_id": message.id, "counted": True}
+
+    @event_handler("channels", AUDIENCE_CHANGED, handler_type=BROADCAST,
+                   reliable_delivery=False)
+    def forget_channel_members(self, changed):
+        """Someone joined or left a channel, or it changed: every instance asks for its
+        members again (services/common/channel_memory.py)."""
+        self.channel_members.forget(changed["channel_id"])
 
     # -- admin jobs (`nameko shell`, acting as the system) ------------------------------
     @rpc

@@ -47,3 +47,30 @@ async def test_a_member_hears_their_unread_count_rise_and_fall(people):
     # the sender's own counters did not change: nothing about this channel reached Ann
     assert not [f for f in ann.frames if f["type"] == "unread.changed"
                 and f["data"]["channel_id"] == channel]
+
+
+async def test_someone_who_joins_is_counted_at_once_though_users_remembered_the_members(
+        people, base_url):
+    """Each users instance remembers a channel's members (services/common/channel_memory.py);
+    channels tells them all when someone joins, so the next message counts for them."""
+    ann, bob = people
+    cy = await Person(base_url, unique_email("cy")).sign_up()
+    created = await ann.call("POST", "/channels",
+                             {"name": f"joiner-{uuid.uuid4().hex[:8]}", "is_private": False})
+    channel = created.body["id"]
+    await ann.call("POST", f"/channels/{channel}/members", {"user_ids": [cy.user_id]})
+    await cy.connect()
+    for n in range(1, 5):   # one batch each, so both users instances remember ann and cy
+        sent = await ann.call("POST", f"/channels/{channel}/messages",
+                              {"client_msg_id": uuid.uuid4().hex, "text": f"before {n}"})
+        assert sent.status == 201, sent.body
+        await cy.next_frame(unread_frame(channel, n), timeout=20)
+    joined = await bob.call("POST", f"/channels/{channel}/join")
+    assert joined.status == 200, joined.body
+    await bob.connect()
+    sent = await ann.call("POST", f"/channels/{channel}/messages",
+                          {"client_msg_id": uuid.uuid4().hex, "text": "welcome"})
+    assert sent.status == 201, sent.body
+    counted = await bob.next_frame(unread_frame(channel, 1), timeout=20)
+    assert counted["data"] == {"channel_id": channel, "unread": 1, "mentions": 0}
+    cy.close()

@@ -7,7 +7,6 @@ from nameko.testing.services import worker_factory
 
 from services.channels.service import Service as Channels
 from services.common.errors import InvalidInput, NotFound, ServiceUnavailable
-from services.common.event_batches import asked_once
 from services.search.service import Service as Search
 
 
@@ -62,17 +61,3 @@ def test_an_error_retrying_can_help_fails_the_call_so_the_consumer_sends_it_agai
 def test_a_topic_the_service_does_not_follow_or_a_batch_that_is_no_list_is_invalid(topic, events):
     with pytest.raises(InvalidInput):
         worker_factory(Channels).apply_events(topic, events)
-
-
-def test_a_question_is_asked_once_per_call_and_again_in_the_next():
-    asked = []
-
-    def members(channel_id):
-        asked.append(channel_id)
-        return ["ada", "bob"]
-    service = worker_factory(Channels)
-    assert asked_once(service, "members", "c1", members) == ["ada", "bob"]
-    assert asked_once(service, "members", "c1", members) == ["ada", "bob"]
-    asked_once(service, "members", "c2", members)
-    asked_once(worker_factory(Channels), "members", "c1", members)   # the next call
-    assert asked == ["c1", "c2", "c1"]

@@ -155,16 +155,15 @@ def test_archiving_makes_the_channel_read_only(channels, bus):
     assert channels.member_ids(created["id"]) == ["ada", "bob"]
 
 
-def test_archiving_and_unarchiving_tell_messaging_once_each_and_a_topic_nothing(channels):
+def test_a_new_topic_archiving_and_unarchiving_are_told_once_each(channels):
     created = channels.create("ada", "general")
-    channels.update("ada", created["id"], topic="about to close")
     channels.dispatch.reset_mock()
+    channels.update("ada", created["id"], topic="about to close")
     channels.archive("ada", created["id"])
-    channels.archive("ada", created["id"])
+    channels.archive("ada", created["id"])   # already archived: nothing changes
     channels.unarchive("ada", created["id"])
     assert channels.dispatch.call_args_list == [
-        call("posting_rights_changed", {"channel_id": created["id"], "user_id": None}),
-        call("posting_rights_changed", {"channel_id": created["id"], "user_id": None})]
+        call("audience_changed", {"channel_id": created["id"], "user_id": None})] * 3
 
 
 def test_an_archived_channel_can_still_be_read_by_those_who_could(channels):

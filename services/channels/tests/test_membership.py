@@ -135,25 +135,33 @@ def test_removing_oneself_is_leaving(channels, bus, general):
     assert bus.published == [(f"channel.{general}", left(general, "bob"))]
 
 
-# -- telling messaging, which remembers who may post ------------------------------------
-def test_leaving_and_being_removed_take_the_right_to_post_and_messaging_is_told(
-        channels, general):
+# -- telling the services that remember a channel's people -------------------------------
+def test_joining_leaving_and_being_removed_are_told_once_each(channels, general):
+    channels.dispatch.reset_mock()
     channels.join("bob", general)
     channels.join("cy", general)
-    channels.dispatch.reset_mock()
     channels.leave("bob", general)
     channels.remove("ada", general, "cy")
     assert channels.dispatch.call_args_list == [
-        call("posting_rights_changed", {"channel_id": general, "user_id": "bob"}),
-        call("posting_rights_changed", {"channel_id": general, "user_id": "cy"})]
+        call("audience_changed", {"channel_id": general, "user_id": person})
+        for person in ("bob", "cy", "bob", "cy")]
 
 
-def test_joining_and_repeats_that_change_nothing_tell_messaging_nothing(channels, general):
+def test_repeats_that_change_nothing_tell_nothing(channels, general):
+    channels.join("bob", general)
     channels.dispatch.reset_mock()
     channels.join("bob", general)
     channels.leave("cy", general)
     channels.remove("ada", general, "dee")
     assert channels.dispatch.call_args_list == []
+
+
+def test_a_members_notification_settings_are_told(channels, general):
+    channels.join("bob", general)
+    channels.dispatch.reset_mock()
+    channels.set_notifications("bob", general, level="mentions")
+    assert channels.dispatch.call_args_list == [
+        call("audience_changed", {"channel_id": general, "user_id": "bob"})]
 
 
 # -- member lists ----------------------------------------------------------------------

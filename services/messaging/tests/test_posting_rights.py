@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from services.common.errors import Forbidden
-from services.messaging import posting_rights
 from services.messaging.posting_rights import PostingRightsCache
 
 
@@ -119,18 +118,3 @@ def test_with_zero_seconds_every_post_asks_about_the_person_alone():
         cache.may_post("general", "ada", lambda: pytest.fail("no sets without memory"),
                        lambda: questions.append(1) or True)
     assert len(questions) == 3
-
-
-def test_past_the_most_remembered_everything_is_forgotten_at_once(monkeypatch):
-    monkeypatch.setattr(posting_rights, "MOST_REMEMBERED", 3)
-    cache = PostingRightsCache(seconds=120)
-    questions = []
-
-    def posters(channel_id):
-        questions.append(channel_id)
-        return ["ada", "bob"]
-    cache.may_post("general", "ada", lambda: posters("general"), lambda: False)
-    cache.may_post("random", "ada", lambda: posters("random"), lambda: False)  # 4 > 3
-    cache.may_post("random", "bob", lambda: posters("random"), lambda: False)
-    cache.may_post("general", "ada", lambda: posters("general"), lambda: False)
-    assert questions == ["general", "random", "general"]

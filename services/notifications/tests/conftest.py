@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 from nameko.testing.services import worker_factory
 
+from services.common.channel_memory import PerChannel
 from services.common.errors import NotFound
 from services.notifications import push
 from services.notifications import service as service_module
@@ -128,7 +129,8 @@ def world(session, monkeypatch, tmp_path):
     monkeypatch.setattr(Service, "_secret", lambda self: "test-secret")
     users = Users()
     service = worker_factory(Service, db=SimpleNamespace(session=session), channels=channels,
-                             presence=presence, users=users, messaging=messaging)
+                             presence=presence, users=users, messaging=messaging,
+                             audiences=PerChannel(seconds=0))   # ask each time
     return SimpleNamespace(service=service, channels=channels, presence=presence, users=users,
                            messaging=messaging, devices=devices, mailbox=mailbox,
                            session=session)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from services.common.channel_memory import PerChannel
 from services.notifications.rules import quiet
 
 from .conftest import created, device
@@ -84,6 +85,22 @@ def test_a_muted_channel_tells_nothing_even_for_a_mention(world):
     world.channels.set("general", "bob", muted=True)
     world.service.on_message_created(created("general", "ada", "<@bob>", mentions=["bob"]))
     assert pushed_to(world) == []
+
+
+def test_a_channels_audience_is_remembered_until_channels_tells_that_it_changed(world):
+    """services/common/channel_memory.py: one question per channel, not per message."""
+    world.channels.add("general", members=["ada", "bob"])
+    subscribe(world, "bob")
+    asked = []
+    audience = world.channels.audience
+    world.channels.audience = lambda channel_id: asked.append(channel_id) or audience(channel_id)
+    world.service.audiences = PerChannel(seconds=60)
+    world.service.on_message_created(created("general", "ada", "<@bob>", mentions=["bob"]))
+    world.channels.set("general", "bob", muted=True)
+    world.service.forget_audience({"channel_id": "general", "user_id": "bob"})
+    world.service.on_message_created(created("general", "ada", "<@bob>", mentions=["bob"]))
+    world.service.on_message_created(created("general", "ada", "<@bob>", mentions=["bob"]))
+    assert (asked, pushed_to(world)) == (["general"] * 2, ["bob"])
 
 
 def test_the_sender_is_never_told_about_their_own_message(world):

@@ -17,6 +17,7 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from services.common.audit import AuditWriter
+from services.common.channel_memory import PerChannel
 from services.common.errors import Conflict
 from services.users.models import AuditEntry, Base
 from services.users.service import Service
@@ -113,6 +114,7 @@ def bus() -> Bus:
 def users(session, channels, auth, s3, bus):
     return worker_factory(Service, db=SimpleNamespace(session=session), channels=channels,
                           auth=auth, files=s3, realtime=bus,
+                          channel_members=PerChannel(seconds=0),   # ask each time
                           audit=AuditWriter(AuditEntry, request_id="req-1", ip="203.0.113.7"))
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
+from services.common.channel_memory import PerChannel
 from services.common.errors import InvalidInput
 from services.common.events import Message, MessageCreated
 from services.users.models import CountedMessage
@@ -77,23 +78,32 @@ def test_a_message_already_read_past_is_not_counted(users):
     assert unread(users, "cy") == 2
 
 
-def next_call(users):
-    """The service instance of the next RPC (Nameko makes one per call)."""
-    users.__dict__.pop("_answers_this_call", None)
-    return users
-
-
 def test_counting_follows_the_members_at_the_time_the_event_is_applied(users, channels):
     users.on_message_created(created(1))
     channels.members["general"].append("dee")
-    next_call(users).on_message_created(created(2))
+    users.on_message_created(created(2))
     assert (unread(users, "bob"), unread(users, "dee")) == (2, 1)
+
+
+def test_members_are_remembered_until_channels_tells_that_they_changed(users, channels):
+    """services/common/channel_memory.py: one question per channel, not per message."""
+    asked = []
+    member_ids = channels.member_ids
+    channels.member_ids = lambda channel_id: asked.append(channel_id) or member_ids(channel_id)
+    users.channel_members = PerChannel(seconds=60)
+    users.on_message_created(created(1))
+    users.on_message_created(created(2))
+    channels.members["general"].append("dee")
+    users.forget_channel_members({"channel_id": "general", "user_id": "dee"})  # dee joined
+    users.on_message_created(created(3))
+    assert (asked, unread(users, "bob"), unread(users, "dee")) == (["general"] * 2, 3, 1)
 
 
 def test_a_batch_of_events_asks_for_a_channels_members_once(users, channels, monkeypatch):
     asked = []
     monkeypatch.setattr(channels, "member_ids", lambda channel_id: asked.append(channel_id)
                         or ["ada", "bob", "cy"])
+    users.channel_members = PerChannel(seconds=60)
     users.apply_events("message.created", [created(1), created(2), created(3)])
     assert asked == ["general"]
     assert unread(users, "bob") == 3
