@@ -131,7 +131,7 @@ async def run(service: str, stop: asyncio.Event) -> None:
                                name=f"{service}-consumer").connect()
     consumer = AIOKafkaConsumer(*routes, bootstrap_servers=cfg["kafka.bootstrap"],
                                 group_id=f"parley-{service}", enable_auto_commit=False,
-                                auto_offset_reset="earliest", fetch_max_wait_ms=50)
+                                auto_offset_reset="earliest", fetch_max_wait_ms=500)
     await consumer.start()
     log.info("consumer_started", topics=list(routes))
     for topic in routes:   # at 0 from the start: a rate of duplicates reads 0, not nothing
