@@ -26,9 +26,10 @@ The documents:
 - ``client_ids``: ``_id`` = ``"<channel>:<client msg id>"`` → the message id
   reserved for it, by insert, before the message is stored: every attempt with
   that client id stores that one message id, so a retry finds the original.
-- ``channel_heads``: ``_id`` = channel → the highest seq written. Only a hint
-  (updates may lose each other): readers and writers step forward from it
-  until a slot is free.
+- ``channel_heads``: ``_id`` = channel → a seq written. Only a hint, moved by
+  every ``HEAD_EVERY``-th message of a channel (updates may lose each other, and
+  each update is a write through SQLite's one writer): readers and writers read
+  the ``HEAD_EVERY`` slots past it at once, and on until a slot is free.
 - ``message_changes``: later changes (edit, delete, pin, reactions, thread
   counts); ``_id`` = ``"<message id>:<rev, 6 digits>"``, claimed like a slot, so
   revisions have no gaps and a writer that lost the race reads again. Each
@@ -55,6 +56,7 @@ from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 MAX_SEQ_ATTEMPTS = 50
+HEAD_EVERY = 16  # the head hint moves with every 16th message; slots past it are read at once
 ID_BATCH = 200   # _ids per $in lookup (FerretDB's patch pushes down up to 1000)
 ORPHAN_AFTER = timedelta(seconds=30)  # an outbox entry whose write never happened
 
@@ -160,7 +162,7 @@ def insert_message(db, message_id, channel_id, sender_id, client_msg_id, text, a
     after the insert still gets it published. The request id travels with the
     message to its Kafka event, for tracing."""
     enqueue(db, "message", message_id, channel_id)
-    seq = head(db, channel_id) + 1
+    seq = first_free(db, channel_id, head(db, channel_id))
     for _ in range(MAX_SEQ_ATTEMPTS):
         doc = {"_id": slot(channel_id, seq), "id": message_id, "channel_id": channel_id,
                "seq": seq, "sender_id": sender_id, "client_msg_id": client_msg_id,
@@ -175,7 +177,7 @@ def insert_message(db, message_id, channel_id, sender_id, client_msg_id, text, a
             if holder is None or holder["id"] == message_id:
                 # not the slot but the message id is taken: another attempt stored it
                 return stored_elsewhere(db, message_id), False
-            seq = max(seq, head(db, channel_id)) + 1  # another message took the slot
+            seq = first_free(db, channel_id, seq)  # another message took the slot
             continue
         index_message(db, doc)
         return doc, True
@@ -191,34 +193,52 @@ def stored_elsewhere(db, message_id):
 
 
 def index_message(db, doc) -> None:
-    """Make a stored message findable by id and move the channel's head hint.
-    Idempotent; whoever meets a message not indexed yet heals it."""
+    """Make a stored message findable by id and, every ``HEAD_EVERY`` messages,
+    move the channel's head hint. Idempotent; whoever meets a message not indexed
+    yet heals it."""
     try:
         db.message_ids.insert_one({"_id": doc["id"], "slot": doc["_id"],
                                    "channel_id": doc["channel_id"]})
     except DuplicateKeyError:
         pass
+    if doc["seq"] % HEAD_EVERY == 0:
+        move_head(db, doc["channel_id"], doc["seq"])
+
+
+def move_head(db, channel_id, seq) -> None:
     try:
-        db.channel_heads.update_one({"_id": doc["channel_id"]}, {"$max": {"seq": doc["seq"]}},
-                                    upsert=True)
+        db.channel_heads.update_one({"_id": channel_id}, {"$max": {"seq": seq}}, upsert=True)
     except DuplicateKeyError:
-        pass  # two first messages upserted at once; the hint is only a hint
+        pass  # two first moves upserted at once; the hint is only a hint
 
 
 def head(db, channel_id) -> int:
-    """The highest sequence number the channel's hint knows (maybe behind)."""
+    """A sequence number the channel's hint knows to be taken (maybe far behind)."""
     found = db.channel_heads.find_one({"_id": channel_id})
     return found["seq"] if found else 0
 
 
+def first_free(db, channel_id, after: int) -> int:
+    """The first free slot past ``after`` (a seq taken, or 0): the ``HEAD_EVERY``
+    slots past it read at once, then the next ones. Slots are claimed without gaps,
+    so every slot before it is taken."""
+    while True:
+        window = range(after + 1, after + HEAD_EVERY + 1)
+        taken = by_ids(db.messages, [slot(channel_id, n) for n in window], projection={"_id": 1})
+        free = [n for n in window if slot(channel_id, n) not in taken]
+        if free:
+            return free[0]
+        after = window[-1]
+
+
 def last_seq(db, channel_id) -> int:
-    """The channel's highest sequence number: the hint, then forward while the
-    next slot is taken (moving the hint up when it was behind)."""
-    hint = seq = head(db, channel_id)
-    while db.messages.find_one({"_id": slot(channel_id, seq + 1)}, projection={"_id": 1}):
-        seq += 1
-    if seq > hint:
-        db.channel_heads.update_one({"_id": channel_id}, {"$max": {"seq": seq}}, upsert=True)
+    """The channel's highest sequence number: the slots past the hint read at once
+    (moving the hint up when it was a window or more behind, as after a crash
+    between a message and its move)."""
+    hint = head(db, channel_id)
+    seq = first_free(db, channel_id, hint) - 1
+    if seq - hint >= HEAD_EVERY:
+        move_head(db, channel_id, seq)
     return seq
 
 

@@ -168,12 +168,35 @@ def test_a_writer_behind_the_channels_head_hint_steps_forward_to_the_free_slot(
     assert [m["seq"] for m in messaging.history("ada", "general")] == [1, 2, 3]
 
 
-def test_reading_a_channel_whose_head_hint_is_behind_moves_the_hint_up(messaging, mongo):
-    for i in range(3):
+def test_the_head_hint_moves_with_every_sixteenth_message_only(messaging, mongo):
+    every = storage.HEAD_EVERY
+    hints = []
+    for i in range(1, every * 2 + 2):
+        messaging.send("ada", "general", f"c-{i}", "hi")
+        hints.append(storage.head(mongo, "general"))
+    assert hints == [0] * (every - 1) + [every] * every + [every * 2] * 2
+    assert storage.last_seq(mongo, "general") == every * 2 + 1
+
+
+def test_reading_a_channel_whose_head_hint_is_a_window_behind_moves_the_hint_up(
+        messaging, mongo):
+    """As after a crash between the sixteenth message and its move of the hint."""
+    every = storage.HEAD_EVERY
+    for i in range(every * 2 + 3):
         messaging.send("ada", "general", f"c-{i}", "hi")
     mongo.channel_heads.update_one({"_id": "general"}, {"$set": {"seq": 1}})
-    assert storage.last_seq(mongo, "general") == 3
-    assert storage.head(mongo, "general") == 3
+    assert storage.last_seq(mongo, "general") == every * 2 + 3
+    assert storage.head(mongo, "general") == every * 2 + 3
+
+
+def test_a_writer_finds_the_free_slot_past_the_hint_in_one_lookup(messaging, mongo):
+    for i in range(5):
+        messaging.send("ada", "general", f"c-{i}", "hi")
+    lookups = []
+    find = mongo.messages.find
+    mongo.messages.find = lambda *a, **k: lookups.append(a) or find(*a, **k)
+    assert messaging.send("ada", "general", "c-5", "sixth")["seq"] == 6
+    assert len(lookups) == 1
 
 
 def test_a_send_racing_its_own_retry_returns_the_message_that_won(messaging, mongo):
