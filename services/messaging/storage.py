@@ -345,27 +345,33 @@ def catch_up(db, positions: dict[str, int], limit=50) -> dict[str, list[dict]]:
     """For each channel, the first ``limit`` messages after its seq in ``positions``,
     oldest first, in a few round trips however many channels: their head hints at
     once, then every slot from the seq to one past the hint at once (most channels
-    of a reconnecting client have nothing new: one slot each, found empty). A channel
-    whose slot past the hint is taken (a hint behind) is read like ``history``."""
+    of a reconnecting client have nothing new: one slot each, found empty). The
+    channels whose slots were all taken (the hint moves every ``HEAD_EVERY``
+    messages, so it is often behind) read on, ``HEAD_EVERY`` slots more each, all of
+    them in one lookup per round."""
     hints = by_ids(db.channel_heads, list(positions))
-    wanted = {channel_id: range(after + 1, min(after + limit,
-                                               max(hints.get(channel_id, {}).get("seq", 0),
-                                                   after) + 1) + 1)
-              for channel_id, after in positions.items()}
-    found = by_ids(db.messages, [slot(c, seq) for c, seqs in wanted.items() for seq in seqs])
-    pages = {}
-    for channel_id, seqs in wanted.items():
-        run = []
-        for seq in seqs:
-            doc = found.get(slot(channel_id, seq))
-            if doc is None:
-                break
-            run.append(doc)
-        if len(run) == len(seqs) and len(run) < limit:   # the hint was behind: look on
-            run = history(db, channel_id, after=positions[channel_id], limit=limit)
-        pages[channel_id] = run
-    changed = iter(with_changes(db, [doc for run in pages.values() for doc in run]))
-    return {channel_id: [next(changed) for _ in run] for channel_id, run in pages.items()}
+    runs: dict[str, list[dict]] = {channel_id: [] for channel_id in positions}
+    pending = {channel_id: range(after + 1, min(after + limit,
+                                                max(hints.get(channel_id, {}).get("seq", 0),
+                                                    after) + 1) + 1)
+               for channel_id, after in positions.items()}
+    while pending:
+        found = by_ids(db.messages, [slot(c, seq) for c, seqs in pending.items() for seq in seqs])
+        further = {}
+        for channel_id, seqs in pending.items():
+            run = runs[channel_id]
+            for seq in seqs:
+                doc = found.get(slot(channel_id, seq))
+                if doc is None:
+                    break
+                run.append(doc)
+            else:   # every slot taken: there may be more
+                start, last = positions[channel_id] + len(run), positions[channel_id] + limit
+                if start < last:
+                    further[channel_id] = range(start + 1, min(last, start + HEAD_EVERY) + 1)
+        pending = further
+    changed = iter(with_changes(db, [doc for run in runs.values() for doc in run]))
+    return {channel_id: [next(changed) for _ in run] for channel_id, run in runs.items()}
 
 
 def around(db, channel_id, seq, limit=50):

@@ -94,6 +94,21 @@ def test_catching_up_finds_messages_past_a_head_hint_left_behind(messaging, mong
     assert seqs(messaging.catch_up("bob", {"general": 1})["general"]["messages"]) == [2, 3, 4, 5]
 
 
+def test_catching_up_reads_on_past_the_hint_for_every_channel_at_once(messaging, mongo):
+    for channel_id in ("general", "random"):
+        for n in range(storage.HEAD_EVERY + 3):
+            messaging.send("ada", channel_id, f"{channel_id}-{n}", "hi")
+    mongo.channel_heads.delete_many({})   # hints far behind (or lost)
+    lookups = []
+    find = mongo.messages.find
+    mongo.messages.find = lambda *a, **k: lookups.append(a) or find(*a, **k)
+    caught = messaging.catch_up("ada", {"general": 0, "random": 2}, limit=100)
+    assert {c: seqs(answer["messages"]) for c, answer in caught.items()} == {
+        "general": list(range(1, storage.HEAD_EVERY + 4)),
+        "random": list(range(3, storage.HEAD_EVERY + 4))}
+    assert len(lookups) == 3   # one slot each, then two rounds of sixteen more
+
+
 def test_catching_up_shows_the_latest_of_each_message(messaging, sent):
     messaging.edit("ada", "general", sent[4]["id"], "message 5, edited")
     (last,) = messaging.catch_up("bob", {"general": 4})["general"]["messages"]
