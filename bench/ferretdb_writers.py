@@ -31,7 +31,7 @@ from services.messaging import storage
 def send(db, channel_id: str, n: int) -> None:
     """One send as messaging makes it, without the RPC around it."""
     client_msg_id = f"c-{n}"
-    message_id = storage.reserve_id(db, channel_id, client_msg_id)
+    message_id = storage.reserve(db, channel_id, client_msg_id)[0]
     storage.insert_message(db, message_id, channel_id, "bench", client_msg_id, f"hello {n}", [])
 
 

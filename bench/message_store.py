@@ -42,7 +42,7 @@ def timed(operation, times: int) -> dict:
 
 def send(db, channel: str, client_msg_id: str) -> dict:
     """What messaging.send does in the store for a new message."""
-    message_id = storage.reserve_id(db, channel, client_msg_id)
+    message_id = storage.reserve(db, channel, client_msg_id)[0]
     doc, _ = storage.insert_message(db, message_id, channel, "bench-user", client_msg_id,
                                     "a message of about the usual length, with a few words",
                                     [])

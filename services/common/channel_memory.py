@@ -23,9 +23,11 @@ import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from nameko.events import BROADCAST, event_handler
 from nameko.extensions import DependencyProvider
 
 from .config import get_config
+from .events import AUDIENCE_CHANGED
 
 Answer = TypeVar("Answer")
 MOST_CHANNELS = 20_000   # channels remembered per instance; forgotten all at once past it
@@ -87,3 +89,18 @@ class RememberedPerChannel(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.memory
+
+
+class ChannelMemoryEntrypoints:
+    """Mixed into a service that keeps one answer per channel in ``channel_memory``
+    (users: its members; notifications: its audience) for ``services.audience_seconds``,
+    and forgets a channel when the channels service says it changed."""
+
+    channel_memory = RememberedPerChannel("services.audience_seconds")
+
+    @event_handler("channels", AUDIENCE_CHANGED, handler_type=BROADCAST,
+                   reliable_delivery=False)
+    def forget_channel(self, changed):
+        """Someone joined, left or changed their settings in a channel, or it changed:
+        every instance asks again."""
+        self.channel_memory.forget(changed["channel_id"])

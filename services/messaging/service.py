@@ -77,8 +77,8 @@ class Service(ParleyService):
             attached = self._attachable_files(actor_id, data.attachments, data.channel_id,
                                               data.client_msg_id)
             parsed = self._parsed(data.channel_id, data.text)
-            message_id = reserved or storage.reserve_id(self.db, data.channel_id,
-                                                        data.client_msg_id)
+            message_id = reserved or storage.reserve(self.db, data.channel_id,
+                                                     data.client_msg_id)[0]
             doc, created = storage.insert_message(
                 self.db, message_id, data.channel_id, actor_id, data.client_msg_id, data.text,
                 attached, request_id=self.request_id, thread_parent_id=data.thread_parent_id,

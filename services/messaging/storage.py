@@ -129,15 +129,10 @@ def reserved_id(db, channel_id, client_msg_id) -> str | None:
     return found["message_id"] if found else None
 
 
-def reserve_id(db, channel_id, client_msg_id) -> str:
-    """The one message id of this client id: a new one, or the one that another
-    attempt reserved first."""
-    return reserve(db, channel_id, client_msg_id)[0]
-
-
 def reserve(db, channel_id, client_msg_id) -> tuple[str, bool]:
-    """(the one message id of this client id, whether this call reserved it): one
-    insert for a first attempt, which needs no lookup before it."""
+    """(the one message id of this client id, whether this call reserved it): a new
+    one, or the one that another attempt reserved first. One insert for a first
+    attempt, which needs no lookup before it."""
     key = client_key(channel_id, client_msg_id)
     try:
         message_id = str(ObjectId())

@@ -14,16 +14,15 @@ from datetime import datetime, timezone
 from urllib.parse import urlparse
 
 from eventlet.greenpool import GreenPool
-from nameko.events import BROADCAST, event_handler
 from nameko.rpc import rpc
 from nameko.timer import timer
 from nameko_sqlalchemy import Database
 
-from services.common.channel_memory import RememberedPerChannel
+from services.common.channel_memory import ChannelMemoryEntrypoints
 from services.common.config import get_config
 from services.common.dependencies import TimedRpcProxy
 from services.common.errors import InvalidInput, NotFound
-from services.common.events import AUDIENCE_CHANGED, MessageCreated
+from services.common.events import MessageCreated
 from services.common.logging import get_logger
 from services.common.mail import send_mail
 from services.common.event_batches import EventBatchEntrypoints
@@ -45,12 +44,12 @@ def _settings() -> dict:
     return get_config().section("notifications")
 
 
-class Service(ParleyService, EventBatchEntrypoints):
+class Service(ParleyService, EventBatchEntrypoints,
+              ChannelMemoryEntrypoints):   # channel_memory: channels.audience
     name = "notifications"
 
     db = Database(Base)
     channels = TimedRpcProxy("channels")
-    audiences = RememberedPerChannel("services.audience_seconds")  # channels.audience
     presence = TimedRpcProxy("presence")
     users = TimedRpcProxy("users")
     messaging = TimedRpcProxy("messaging")
@@ -135,7 +134,7 @@ class Service(ParleyService, EventBatchEntrypoints):
         if _age(message.get("created_at")) > float(_settings()["max_age"]):
             return {"message_id": message.get("id"), "stale": True, "recorded": 0}
         try:
-            audience = self.audiences.get(
+            audience = self.channel_memory.get(
                 message["channel_id"], lambda: self.channels.audience(message["channel_id"]))
         except NotFound:
             return {"message_id": message["id"], "recorded": 0}
@@ -153,13 +152,6 @@ class Service(ParleyService, EventBatchEntrypoints):
         for message_id in self.store.stalled_pushes(older_than(30), older_than(
                 float(_settings()["max_age"]))):
             self._push_pending(message_id)
-
-    @event_handler("channels", AUDIENCE_CHANGED, handler_type=BROADCAST,
-                   reliable_delivery=False)
-    def forget_audience(self, changed):
-        """Someone joined, left or changed their settings in a channel, or it changed:
-        every instance asks for its audience again (services/common/channel_memory.py)."""
-        self.audiences.forget(changed["channel_id"])
 
     # -- email digests ----------------------------------------------------------------------
     @timer(interval=15)

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from nameko.events import BROADCAST, event_handler
 from nameko.rpc import rpc
 from nameko_sqlalchemy import Database
 
 from services.common.audit import AuditLogEntrypoints, AuditTrail
-from services.common.channel_memory import RememberedPerChannel
+from services.common.channel_memory import ChannelMemoryEntrypoints
 from services.common.config import get_config
 from services.common.dependencies import RealtimeBus, S3Storage, TimedRpcProxy
 from services.common.errors import Forbidden, NotFound
-from services.common.events import (AUDIENCE_CHANGED, MessageCreated, UnreadChanged,
-                                    UserUpdated, keys_around, user_key)
+from services.common.events import (MessageCreated, UnreadChanged, UserUpdated, keys_around,
+                                    user_key)
 from services.common.event_batches import EventBatchEntrypoints
 from services.common.service_base import ParleyService
 from services.common.validation import validated, validated_object
@@ -29,7 +28,8 @@ from .schemas import (DirectoryQuery, Ids, ManyIds, NewUser, ProfileChanges, Rea
 TOUCH_EVERY = timedelta(seconds=60)
 
 
-class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
+class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints,
+              ChannelMemoryEntrypoints):   # channel_memory: channels.member_ids
     name = "users"
     audit_model = AuditEntry
 
@@ -37,7 +37,6 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
     files = S3Storage()
     auth = TimedRpcProxy("auth")
     channels = TimedRpcProxy("channels")
-    channel_members = RememberedPerChannel("services.audience_seconds")  # channels.member_ids
     realtime = RealtimeBus()
     audit = AuditTrail(AuditEntry)
 
@@ -162,7 +161,7 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
         Idempotent by message id: the id is recorded in the same transaction as the
         counts, and a replay announces nothing."""
         message = validated_object(MessageCreated, event).message
-        members = self.channel_members.get(
+        members = self.channel_memory.get(
             message.channel_id, lambda: self.channels.member_ids(message.channel_id))
         session = self.db.session
         if not storage.claim_message(session, message.id):
@@ -172,13 +171,6 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
         session.commit()
         self._announce_unread(message.channel_id, changed)
         return {"message_id": message.id, "counted": True}
-
-    @event_handler("channels", AUDIENCE_CHANGED, handler_type=BROADCAST,
-                   reliable_delivery=False)
-    def forget_channel_members(self, changed):
-        """Someone joined or left a channel, or it changed: every instance asks for its
-        members again (services/common/channel_memory.py)."""
-        self.channel_members.forget(changed["channel_id"])
 
     # -- admin jobs (`nameko shell`, acting as the system) ------------------------------
     @rpc

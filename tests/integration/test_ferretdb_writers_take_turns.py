@@ -29,7 +29,7 @@ def db(stack):
 
 
 def send(db, channel_id: str, client_msg_id: str) -> dict:
-    message_id = storage.reserve_id(db, channel_id, client_msg_id)
+    message_id = storage.reserve(db, channel_id, client_msg_id)[0]
     doc, _ = storage.insert_message(db, message_id, channel_id, "ada", client_msg_id, "hi", [])
     return doc
 

@@ -221,7 +221,7 @@ def test_a_retry_that_lost_the_slot_race_to_itself_finds_the_message_elsewhere(
 
 def test_a_resend_after_a_crash_between_reserving_and_storing_stores_the_message(
         messaging, mongo):
-    message_id = storage.reserve_id(mongo, "general", "c-1")  # then the instance died
+    message_id = storage.reserve(mongo, "general", "c-1")[0]  # then the instance died
     sent = messaging.send("ada", "general", "c-1", "hello")
     assert (sent["id"], sent["duplicate"]) == (message_id, False)
     assert len(stored(mongo.messages)) == 1

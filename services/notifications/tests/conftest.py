@@ -130,7 +130,7 @@ def world(session, monkeypatch, tmp_path):
     users = Users()
     service = worker_factory(Service, db=SimpleNamespace(session=session), channels=channels,
                              presence=presence, users=users, messaging=messaging,
-                             audiences=PerChannel(seconds=0))   # ask each time
+                             channel_memory=PerChannel(seconds=0))   # ask each time
     return SimpleNamespace(service=service, channels=channels, presence=presence, users=users,
                            messaging=messaging, devices=devices, mailbox=mailbox,
                            session=session)

@@ -94,10 +94,10 @@ def test_a_channels_audience_is_remembered_until_channels_tells_that_it_changed(
     asked = []
     audience = world.channels.audience
     world.channels.audience = lambda channel_id: asked.append(channel_id) or audience(channel_id)
-    world.service.audiences = PerChannel(seconds=60)
+    world.service.channel_memory = PerChannel(seconds=60)
     world.service.on_message_created(created("general", "ada", "<@bob>", mentions=["bob"]))
     world.channels.set("general", "bob", muted=True)
-    world.service.forget_audience({"channel_id": "general", "user_id": "bob"})
+    world.service.forget_channel({"channel_id": "general", "user_id": "bob"})
     world.service.on_message_created(created("general", "ada", "<@bob>", mentions=["bob"]))
     world.service.on_message_created(created("general", "ada", "<@bob>", mentions=["bob"]))
     assert (asked, pushed_to(world)) == (["general"] * 2, ["bob"])

@@ -114,7 +114,7 @@ def bus() -> Bus:
 def users(session, channels, auth, s3, bus):
     return worker_factory(Service, db=SimpleNamespace(session=session), channels=channels,
                           auth=auth, files=s3, realtime=bus,
-                          channel_members=PerChannel(seconds=0),   # ask each time
+                          channel_memory=PerChannel(seconds=0),   # ask each time
                           audit=AuditWriter(AuditEntry, request_id="req-1", ip="203.0.113.7"))
 
 

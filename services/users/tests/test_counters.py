@@ -90,11 +90,11 @@ def test_members_are_remembered_until_channels_tells_that_they_changed(users, ch
     asked = []
     member_ids = channels.member_ids
     channels.member_ids = lambda channel_id: asked.append(channel_id) or member_ids(channel_id)
-    users.channel_members = PerChannel(seconds=60)
+    users.channel_memory = PerChannel(seconds=60)
     users.on_message_created(created(1))
     users.on_message_created(created(2))
     channels.members["general"].append("dee")
-    users.forget_channel_members({"channel_id": "general", "user_id": "dee"})  # dee joined
+    users.forget_channel({"channel_id": "general", "user_id": "dee"})  # dee joined
     users.on_message_created(created(3))
     assert (asked, unread(users, "bob"), unread(users, "dee")) == (["general"] * 2, 3, 1)
 
@@ -103,7 +103,7 @@ def test_a_batch_of_events_asks_for_a_channels_members_once(users, channels, mon
     asked = []
     monkeypatch.setattr(channels, "member_ids", lambda channel_id: asked.append(channel_id)
                         or ["ada", "bob", "cy"])
-    users.channel_members = PerChannel(seconds=60)
+    users.channel_memory = PerChannel(seconds=60)
     users.apply_events("message.created", [created(1), created(2), created(3)])
     assert asked == ["general"]
     assert unread(users, "bob") == 3
