@@ -1,6 +1,6 @@
 """What concurrent writers cost on the real FerretDB: messaging's send path
 (services/messaging/storage.py: reserve the id, queue the event, store the message
-in its slot, index it) run by 1, 2, 4, 8 and 16 threads at once, each sending into a
+in its slot) run by 1, 2, 4, 8 and 16 threads at once, each sending into a
 channel of its own, as the messaging instances' workers and the outbox relay write
 at the same time under load.
 

@@ -101,8 +101,8 @@ fi
 
 # ---- 4. FerretDB from the Go module proxy -----------------------------------
 # FerretDB v1.24 indexes `_id` as `->"_id"` but filters on `->'$._id'`, so SQLite
-# never uses the index (upstream FerretDB/FerretDB#4646); it pushes down no `_id: {$in}`;
-# and its waiting writers sleep in SQLite's busy handler (docs/architecture.md, "Messages
+# never uses the index (upstream FerretDB/FerretDB#4646); it pushes down no `_id: {$in}`
+# and no filter on another indexed field; and its waiting writers sleep in SQLite's busy handler (docs/architecture.md, "Messages
 # on FerretDB"). The build uses a copy of the module from the Go module proxy with
 # ops/ferretdb/patches/*.patch applied, in name order (a `replace` in a generated
 # modfile; ops/ferretdb/go.mod itself stays as is).

@@ -4,12 +4,13 @@ Two facts of FerretDB v1 (SQLite backend) shape every query here; both are
 measured and explained in docs/architecture.md ("Messages on FerretDB"):
 
 - It pushes down to SQLite only a filter that is exactly ``{"_id": <value>}``
-  or, with Parley's patch (ops/ferretdb/patches/sqlite-id-in-pushdown.patch),
-  ``{"_id": {"$in": [...]}}``. Any other filter or sort decodes and tests every
-  document of the collection in Go: about 0.2 ms per document, so 0.4 s per
-  history page at 2,000 stored messages, and growing. So every hot read here is a
-  lookup by ``_id``, the keys are built to be known in advance, and a page of them
-  is read in one ``$in`` (``by_ids``) instead of a round trip each.
+  or, with Parley's patches (ops/ferretdb/patches/), ``{"_id": {"$in": [...]}}``
+  and the same two on a field with an index of its own (``messages.id``). Any
+  other filter or sort decodes and tests every document of the collection in Go:
+  about 0.2 ms per document, so 0.4 s per history page at 2,000 stored messages,
+  and growing. So every hot read here is a lookup by ``_id`` or ``id``, the keys
+  are built to be known in advance, and a page of them is read in one ``$in``
+  (``by_ids``) instead of a round trip each.
 - Its updates are not isolated (read, modify, write): concurrent updates of one
   document lose each other's changes. The only atomic step is an insert under a
   unique index. So nothing that matters is ever updated in place.
@@ -21,8 +22,9 @@ The documents:
   slot; a writer that loses the race tries the next slot. Nothing is counted
   before the insert, so a crash or a retry never leaves a gap. The public id
   (``id``, a time-ordered ObjectId) is unique too, so one message never holds
-  two slots. Reading a page is reading its slots.
-- ``message_ids``: ``_id`` = message id → its slot (for fetch by id).
+  two slots, and its index answers a fetch by id. Reading a page is reading its
+  slots. (A ``message_ids`` collection, id → slot, did that before FerretDB was
+  patched to read through such an index; nothing reads or writes it any more.)
 - ``client_ids``: ``_id`` = ``"<channel>:<client msg id>"`` → the message id
   reserved for it, by insert, before the message is stored: every attempt with
   that client id stores that one message id, so a retry finds the original.
@@ -144,8 +146,7 @@ def reserve(db, channel_id, client_msg_id) -> tuple[str, bool]:
 
 def find_message(db, message_id: str):
     """The stored message with this id (without its changes), or None."""
-    ref = db.message_ids.find_one({"_id": message_id})
-    return db.messages.find_one({"_id": ref["slot"]}) if ref else None
+    return db.messages.find_one({"id": message_id})
 
 
 def insert_message(db, message_id, channel_id, sender_id, client_msg_id, text, attachments,
@@ -171,33 +172,13 @@ def insert_message(db, message_id, channel_id, sender_id, client_msg_id, text, a
             holder = db.messages.find_one({"_id": doc["_id"]}, projection={"id": 1})
             if holder is None or holder["id"] == message_id:
                 # not the slot but the message id is taken: another attempt stored it
-                return stored_elsewhere(db, message_id), False
+                return find_message(db, message_id), False
             seq = first_free(db, channel_id, seq)  # another message took the slot
             continue
-        index_message(db, doc)
+        if seq % HEAD_EVERY == 0:
+            move_head(db, channel_id, seq)
         return doc, True
     raise RuntimeError(f"could not claim a sequence number in channel {channel_id}")
-
-
-def stored_elsewhere(db, message_id):
-    """A message that is stored, though maybe not indexed by id yet (its writer
-    is between the two inserts, or died there): the only search by a field."""
-    doc = find_message(db, message_id) or db.messages.find_one({"id": message_id})
-    index_message(db, doc)
-    return doc
-
-
-def index_message(db, doc) -> None:
-    """Make a stored message findable by id and, every ``HEAD_EVERY`` messages,
-    move the channel's head hint. Idempotent; whoever meets a message not indexed
-    yet heals it."""
-    try:
-        db.message_ids.insert_one({"_id": doc["id"], "slot": doc["_id"],
-                                   "channel_id": doc["channel_id"]})
-    except DuplicateKeyError:
-        pass
-    if doc["seq"] % HEAD_EVERY == 0:
-        move_head(db, doc["channel_id"], doc["seq"])
 
 
 def move_head(db, channel_id, seq) -> None:
@@ -299,14 +280,15 @@ def last_claimed_many(keys: list, probe) -> dict:
     return {key: (low[key], found[key]) for key in keys}
 
 
-def by_ids(collection, ids: list[str], projection=None) -> dict[str, dict]:
-    """The documents with these ``_id``s that exist, by ``_id``, read ``ID_BATCH``
-    at a time (one round trip each, answered from the ``_id`` index)."""
+def by_ids(collection, ids: list[str], projection=None, key="_id") -> dict[str, dict]:
+    """The documents whose ``key`` (``_id``, or another indexed field) is one of
+    these, by it, read ``ID_BATCH`` at a time (one round trip each, answered from
+    the index)."""
     found = {}
     for first in range(0, len(ids), ID_BATCH):
-        for doc in collection.find({"_id": {"$in": ids[first:first + ID_BATCH]}},
+        for doc in collection.find({key: {"$in": ids[first:first + ID_BATCH]}},
                                    projection=projection):
-            found[doc["_id"]] = doc
+            found[doc[key]] = doc
     return found
 
 
@@ -491,15 +473,12 @@ def outbox_entries(db, limit=500) -> list[dict]:
 
 
 def written(db, entries) -> dict[str, dict]:
-    """What outbox entries name and is stored, by their ``ref``: the messages
-    (through their id index) and changes, read in three ``$in`` lookups for the
-    whole batch instead of two round trips per entry."""
-    slots = by_ids(db.message_ids, [e["ref"] for e in entries if e["kind"] == "message"])
-    messages = by_ids(db.messages, [ref["slot"] for ref in slots.values()])
-    found = {message_id: messages[ref["slot"]] for message_id, ref in slots.items()
-             if ref["slot"] in messages}
-    return found | by_ids(db.message_changes,
-                          [e["ref"] for e in entries if e["kind"] != "message"])
+    """What outbox entries name and is stored, by their ``ref``: the messages (by
+    their id) and changes, read in two ``$in`` lookups for the whole batch instead
+    of a round trip per entry."""
+    return (by_ids(db.messages, [e["ref"] for e in entries if e["kind"] == "message"],
+                   key="id")
+            | by_ids(db.message_changes, [e["ref"] for e in entries if e["kind"] != "message"]))
 
 
 def resolve(db, entry, now=None, known=None):
@@ -511,10 +490,6 @@ def resolve(db, entry, now=None, known=None):
     orphaned = (now or _now()) - entry["created_at"] > ORPHAN_AFTER
     if entry["kind"] == "message":
         doc = known.get(entry["ref"])
-        if doc is None and orphaned:
-            doc = db.messages.find_one({"id": entry["ref"]})  # written, not indexed: heal
-            if doc is not None:
-                index_message(db, doc)
         if doc is not None:
             return "message", doc
     else:

@@ -79,18 +79,6 @@ def test_an_entry_whose_write_never_happened_is_dropped_after_a_while(mongo, pro
     assert producer.sent == [] and stored(mongo.outbox) == []
 
 
-def test_a_message_stored_but_not_indexed_by_a_writer_that_died_is_healed_and_produced(
-        messaging, mongo, producer, monkeypatch):
-    sent = messaging.send("ada", "general", "c-1", "hello")
-    mongo.message_ids.delete_many({})  # as if the writer died between its two inserts
-    assert relay_once(mongo, producer) == 0  # might still be under way: wait
-    later = storage._now() + storage.ORPHAN_AFTER + timedelta(seconds=1)
-    monkeypatch.setattr(storage, "_now", lambda: later)
-    assert relay_once(mongo, producer) == 1
-    assert producer.sent[0][2]["event_id"] == sent["id"]
-    assert messaging.get("bob", "general", sent["id"])["text"] == "hello"
-
-
 def test_the_entry_of_a_change_that_lost_its_race_produces_nothing(mongo, producer):
     storage.enqueue(mongo, "change", "m:000001", "general", "loser")
     mongo.message_changes.insert_one({"_id": "m:000001", "event": "{}", "event_id": "winner"})
