@@ -270,13 +270,13 @@ class Store:
             .on_conflict_do_nothing()).rowcount == 1
         if not first_time:
             return False
+        later = Channel.last_message_seq < message.seq   # SET reads the row as it was
         self.session.execute(
             update(Channel).where(Channel.id == message.channel_id)
-            .values(message_count=Channel.message_count + 1))
-        self.session.execute(
-            update(Channel)
-            .where(Channel.id == message.channel_id, Channel.last_message_seq < message.seq)
-            .values(last_message_seq=message.seq, last_activity_at=message.created_at))
+            .values(message_count=Channel.message_count + 1,
+                    last_message_seq=_forward(Channel.last_message_seq, message.seq),
+                    last_activity_at=case((later, message.created_at),
+                                          else_=Channel.last_activity_at)))
         return True
 
 
