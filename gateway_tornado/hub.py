@@ -7,7 +7,7 @@ sockets. Bindings are reference-counted: the last socket to leave unbinds.
 Each event is stamped with when it arrived (``RECEIVED_AT``, never sent on), so
 that a socket can measure its fan-out delay (``parley_ws_fanout_delay_seconds``).
 The listeners of a key share one event dict: the first socket to send it stores its
-encoded frame there (``WIRE_FRAME``), and the others send that text as it is.
+frame there, as the bytes on the wire (``WIRE_FRAME``), and the others write those.
 
 The connection to RabbitMQ is robust: after a broker restart it comes back with the
 queue and its bindings declared again. What was published while it was away never
@@ -31,7 +31,7 @@ from services.common.rpc_client import reconnect_seconds
 
 log = get_logger(__name__)
 RECEIVED_AT = "_received_at"   # time.perf_counter() when the bus delivered the event
-WIRE_FRAME = "_wire_frame"     # the event as its socket frame, encoded once (websocket.py)
+WIRE_FRAME = "_wire_frame"     # the event's socket frame, built once (ws_protocol.text_frame)
 
 
 class Listener(Protocol):

@@ -27,7 +27,7 @@ from .context import Gateway
 from .hub import RECEIVED_AT, WIRE_FRAME
 from .listening import Listening
 from .ws_limits import CLOSE_POLICY_VIOLATION, CLOSE_TOO_BIG, FrameLimit
-from .ws_protocol import CLOSE_INVALID_PAYLOAD, ended_by, strict_text
+from .ws_protocol import CLOSE_INVALID_PAYLOAD, ended_by, strict_text, text_frame
 from .ws_resume import PAGE, HeldEvents, resume_request
 
 log = get_logger(__name__)
@@ -420,9 +420,9 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
 
     def _forward(self, routing_key: str, event: dict[str, Any]) -> None:
         data = event.get("data") or {}
-        if WIRE_FRAME not in event:   # encoded once for every socket the event goes to
-            event[WIRE_FRAME] = json.dumps({"type": event.get("type"), "data": data},
-                                           default=str)
+        if WIRE_FRAME not in event:   # built once for every socket the event goes to
+            event[WIRE_FRAME] = text_frame(json.dumps({"type": event.get("type"),
+                                                       "data": data}, default=str))
         written = self._write(event[WIRE_FRAME], event.get("type"))
         if written is not None and RECEIVED_AT in event:   # held for a resume: held time too
             WS_FANOUT_DELAY.observe(time.perf_counter() - event[RECEIVED_AT])
@@ -449,9 +449,11 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
 
     def _send(self, frame: dict) -> asyncio.Future | None:
         """Write ``frame``; the future is done when it is flushed (None: not written)."""
-        return self._write(json.dumps(frame, default=str), frame.get("type"))
+        return self._write(text_frame(json.dumps(frame, default=str)), frame.get("type"))
 
-    def _write(self, text: str, frame_type: Any) -> asyncio.Future | None:
+    def _write(self, frame: bytes, frame_type: Any) -> asyncio.Future | None:
+        """Write ``frame`` (ws_protocol.text_frame) unless the socket is closing or
+        too far behind (then it is closed)."""
         if self._closing():
             return None
         if self._pending >= self._max_pending:
@@ -460,7 +462,7 @@ class SocketHandler(Listening, tornado.websocket.WebSocketHandler):
             return None
         WS_FRAMES.labels("out", str(frame_type)).inc()
         self._pending += 1
-        future = self.write_message(text)
+        future = self.ws_connection.write_frame(frame)
         future.add_done_callback(self._written)
         return future
 
