@@ -84,12 +84,13 @@ class RoleName(BaseModel):
     @field_validator("role")
     @classmethod
     def _known(cls, value):
-        if value not in ROLES:
+        if value is not None and value not in ROLES:   # None: only where a role is optional
             raise ValueError(f"one of {', '.join(ROLES)}")
         return value
 
 
 class NewUser(RoleName):
+    role: str | None = None   # None: the workspace's default (the first account owns it)
     email: str = Field(max_length=320)
     display_name: str = Field(min_length=1, max_length=80)
 

@@ -20,7 +20,7 @@ from services.common.service_base import ParleyService
 from services.common.validation import validated, validated_object
 
 from . import audit_trail, avatars, permissions, roles, storage, views
-from .models import MEMBER, AuditEntry, Base
+from .models import AuditEntry, Base
 from .roles import SYSTEM
 from .schemas import (DirectoryQuery, Ids, ManyIds, NewUser, ProfileChanges, ReadCursor,
                       RoleName)
@@ -174,11 +174,15 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints,
 
     # -- admin jobs (`nameko shell`, acting as the system) ------------------------------
     @rpc
-    def admin_create_user(self, email, password, display_name, role=MEMBER):
-        """Create an account with a role. Idempotent for the same email and password."""
+    def admin_create_user(self, email, password, display_name, role=None):
+        """Create an account, with ``role`` or else the workspace's default: the first
+        account is its owner, every later one a member (as a sign-up). Idempotent
+        for the same email and password."""
         data = validated(NewUser, email=email, display_name=display_name, role=role)
         account = self.auth.register(data.email, password, data.display_name)
-        self.ensure_profile(account["user_id"], account["email"], data.display_name)
+        profile = self.ensure_profile(account["user_id"], account["email"], data.display_name)
+        if data.role is None:
+            return profile
         return self._change(SYSTEM, account["user_id"], role=data.role)
 
     @rpc

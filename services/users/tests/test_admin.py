@@ -46,6 +46,13 @@ def test_the_first_user_created_in_an_empty_workspace_is_its_owner(users):
                                    "owner")["role"] == "owner"
 
 
+def test_without_a_role_the_first_user_owns_a_new_workspace_and_the_next_is_a_member(users):
+    first = users.admin_create_user("first@example.com", "pw-123456", "First")
+    assert first["role"] == "owner"
+    assert users.admin_create_user("first@example.com", "pw-123456", "First") == first
+    assert users.admin_create_user("next@example.com", "pw-123456", "Next")["role"] == "member"
+
+
 @pytest.mark.parametrize("who", ["mo", "mo@example.com", "MO@Example.COM"])
 def test_a_role_is_set_by_user_id_or_email(people, who):
     assert people.admin_set_role(who, "admin")["role"] == "admin"
