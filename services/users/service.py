@@ -20,7 +20,7 @@ from services.common.service_base import ParleyService
 from services.common.validation import validated, validated_object
 
 from . import audit_trail, avatars, permissions, roles, storage, views
-from .models import AuditEntry, Base
+from .models import OWNER, AuditEntry, Base
 from .roles import SYSTEM
 from .schemas import (DirectoryQuery, Ids, ManyIds, NewUser, ProfileChanges, ReadCursor,
                       RoleName)
@@ -179,6 +179,9 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints,
         account is its owner, every later one a member (as a sign-up). Idempotent
         for the same email and password."""
         data = validated(NewUser, email=email, display_name=display_name, role=role)
+        if data.role not in (None, OWNER) and storage.workspace_is_empty(self.db.session):
+            raise Forbidden("the first account of a workspace is its owner: create it "
+                            "without a role or as owner")
         account = self.auth.register(data.email, password, data.display_name)
         profile = self.ensure_profile(account["user_id"], account["email"], data.display_name)
         if data.role is None:

@@ -45,11 +45,15 @@ def profile_by_email(session, email: str) -> Profile | None:
         func.lower(Profile.email) == email.strip().lower())).first()
 
 
+def workspace_is_empty(session) -> bool:
+    """No profile yet: the next one to be inserted owns the workspace."""
+    return session.scalar(select(Profile.user_id).limit(1)) is None
+
+
 def insert_profile(session, user_id, email, display_name) -> bool:
     """Insert a profile unless it exists; the very first one is the owner.
     Call with the roles lock held. Returns whether it was created."""
-    anyone = session.scalar(select(Profile.user_id).limit(1)) is not None
-    role = MEMBER if anyone else OWNER
+    role = OWNER if workspace_is_empty(session) else MEMBER
     result = session.execute(
         insert(Profile).values(user_id=user_id, email=email, display_name=display_name,
                                role=role, active=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.common.errors import Conflict, InvalidInput, NotFound
+from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 
 def test_creating_a_user_registers_them_and_gives_them_a_role(people, auth):
@@ -51,6 +51,15 @@ def test_without_a_role_the_first_user_owns_a_new_workspace_and_the_next_is_a_me
     assert first["role"] == "owner"
     assert users.admin_create_user("first@example.com", "pw-123456", "First") == first
     assert users.admin_create_user("next@example.com", "pw-123456", "Next")["role"] == "member"
+
+
+@pytest.mark.parametrize("role", ["admin", "member", "guest"])
+def test_a_first_user_asked_for_below_owner_is_refused_and_nothing_is_created(users, auth,
+                                                                              role):
+    with pytest.raises(Forbidden, match="first account of a workspace is its owner"):
+        users.admin_create_user("first@example.com", "pw-123456", "First", role)
+    assert auth.accounts == {}
+    assert users.admin_create_user("first@example.com", "pw-123456", "First")["role"] == "owner"
 
 
 @pytest.mark.parametrize("who", ["mo", "mo@example.com", "MO@Example.COM"])
