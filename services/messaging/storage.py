@@ -438,7 +438,9 @@ def pinned(db, channel_id: str) -> list[dict]:
         if doc is not None and doc["channel_id"] == channel_id and doc.get("pinned") \
                 and doc.get("deleted_at") is None:
             found.append(doc)
-    return sorted(found, key=lambda d: (d.get("pinned_at") or d["created_at"], d["seq"]),
+    # newest pin first; pins within one tick of the clock: the later first pin first
+    # (a stable sort keeps the reversed index order among equal times)
+    return sorted(reversed(found), key=lambda d: d.get("pinned_at") or d["created_at"],
                   reverse=True)
 
 

@@ -4,6 +4,8 @@ idempotent, safe against crashes and races, and shown only to who may read the
 channel."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from services.common.errors import Conflict, InvalidInput, NotFound
@@ -35,6 +37,17 @@ def test_the_list_is_the_pinned_messages_newest_pin_first(messaging, sent):
     assert texts(pins) == ["message 3", "message 1", "message 2"]
     assert all(p["pinned"] for p in pins)
     assert pins[0] == messaging.get("ada", "general", third["id"])  # the message as it is
+
+
+def test_pins_within_one_tick_of_the_clock_keep_the_order_they_were_made_in(
+        messaging, sent, monkeypatch):
+    """Times are kept to the millisecond; pins made within one still list the later
+    pin first (this test failed now and then when the pins above were that quick)."""
+    first, second, third = sent(3)
+    monkeypatch.setattr(storage, "_now", lambda: datetime(2026, 11, 24, tzinfo=timezone.utc))
+    for message in (second, first, third):
+        messaging.pin("bob", "general", message["id"])
+    assert texts(messaging.pins("bob", "general")) == ["message 3", "message 1", "message 2"]
 
 
 def test_an_unpinned_message_leaves_the_list_and_a_repin_brings_it_back_on_top(
