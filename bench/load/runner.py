@@ -90,24 +90,34 @@ class LoadRun:
 
         await asyncio.gather(*(one(h) for h in handles))
 
-    async def settle(self, quiet_frames: int = 50, most: float = 30.0) -> float:
-        """Wait until the connections are quiet (fewer than ``quiet_frames`` frames in a
-        second: the presence news of everyone coming online has passed), at most
-        ``most`` seconds; a target that counts no frames gets a fixed 3 s."""
+    async def settle(self, quiet_frames: int = 50, quiet_cores: float = 0.6,
+                     most: float = 30.0, key: str = "settle") -> float:
+        """Wait until the run is quiet, at most ``most`` seconds: the connections read
+        fewer than ``quiet_frames`` frames in a second (the presence news of everyone
+        coming online has passed) and, when the stack's CPU is measured, it used less
+        than ``quiet_cores`` in that second (what the last step set off, such as
+        presence announcements or consumers' backlogs, is done, and does not weigh
+        on the next phase). A target that counts no frames gets a fixed 3 s. The
+        seconds waited go to ``setup_seconds[key]``."""
         started = time.monotonic()
         frames = getattr(self.target, "frames", None)
         if frames is None:
             await asyncio.sleep(3.0)
+            self.setup_seconds[key] = 3.0
             return 3.0
-        last = sum(frames.values())
+        last, cpu = sum(frames.values()), self._stack_cpu()
         while time.monotonic() - started < most:
             await asyncio.sleep(1.0)
-            now = sum(frames.values())
-            if now - last < quiet_frames:
+            now, cpu_now = sum(frames.values()), self._stack_cpu()
+            busy = cpu is not None and cpu_now - cpu >= quiet_cores
+            if now - last < quiet_frames and not busy:
                 break
-            last = now
-        self.setup_seconds["settle"] = round(time.monotonic() - started, 2)
-        return self.setup_seconds["settle"]
+            last, cpu = now, cpu_now
+        self.setup_seconds[key] = round(time.monotonic() - started, 2)
+        return self.setup_seconds[key]
+
+    def _stack_cpu(self) -> float | None:
+        return self.probe.stack_cpu() if self.probe else None
 
     async def close(self) -> None:
         await asyncio.gather(*(s.close() for s in self.sessions.values()),

@@ -1,6 +1,6 @@
 """The scenarios of issue 9 and the command line that runs them.
 
-    .venv/bin/python -m bench.load steady    [--people 1000 --channels 100 --rate 100 --seconds 60]
+    .venv/bin/python -m bench.load steady    [--people 1000 --channels 100 --rate 100 --seconds 60 --warmup 30]
     .venv/bin/python -m bench.load capacity  [--people 1000 --rate 50 --seconds 15]  (20-member rooms)
     .venv/bin/python -m bench.load idle      [--sockets 10000]        (one gateway, straight to its port)
     .venv/bin/python -m bench.load reconnect [--people 1000 --drop 1000]
@@ -38,6 +38,10 @@ from .target import Target
 
 GATEWAYS = [f"gateway-{port}" for port in get_config()["gateway.instances"]]
 DOC = REPO / "docs" / "performance.md"
+# what a steady run keeps of its warm-up phase: enough to see that it lost nothing too
+WARMUP_FIELDS = ("label", "rate", "seconds", "sent_messages", "acked_messages",
+                 "messages_per_s", "deliveries_per_s", "ack", "delivery", "errors",
+                 "error_rate", "verdict", "cpu")
 
 
 def base_url() -> str:
@@ -79,16 +83,24 @@ async def steady(args) -> tuple[dict, str]:
     try:
         await run.setup()
         await run.settle()
+        warmup = None
+        if args.warmup > 0:
+            warmup = await run.phase(args.rate, args.warmup, grace=args.grace, label="warm-up")
+            await run.settle(key="settle_after_warmup")
         result = await run.phase(args.rate, args.seconds, grace=args.grace, label="steady")
     finally:
         await run.close()
     result["charts"] = [str(_chart(args, result, "steady"))]
-    body = table(PHASE_HEADERS, [phase_row(result)])
+    rows = [phase_row(result)]
+    if warmup is not None:
+        result["warmup"] = {k: warmup[k] for k in WARMUP_FIELDS if k in warmup}
+        rows.insert(0, phase_row(warmup))
+    body = table(PHASE_HEADERS, rows)
     if args.floors:
         floors = await measure_floors(get_config()["amqp.uri"], get_config()["mongo.uri"])
         result["floors"] = floors
         body += "\n\n" + _floors_table(floors, result["delivery"].get("p50_ms"))
-    return result, body + "\n\n" + _reading(result)
+    return result, body + "\n\n" + _reading(result) + _warmup_reading(result)
 
 
 async def capacity(args) -> tuple[dict, str]:
@@ -304,6 +316,18 @@ def _reading(result: dict) -> str:
     return text + "\n\n" + "\n".join(lines)
 
 
+def _warmup_reading(result: dict) -> str:
+    """The warm-up's own verdict: what it sent must arrive too."""
+    if "warmup" not in result:
+        return ""
+    warmup = result["warmup"]
+    verdict = warmup["verdict"]
+    return (f"\nWarm-up ({warmup['seconds']:g} s at the same rate, before the measured "
+            f"phase): {verdict['acked']} acknowledged, {verdict['lost']} lost, "
+            f"{verdict.get('late', 0)} late, {verdict['duplicates']} duplicated; errors: "
+            f"{json.dumps(warmup['errors'])}.")
+
+
 def _latest_steady_p50(out_dir: Path) -> float | None:
     for path in sorted(out_dir.glob("load-steady-parley-*.json"), reverse=True):
         try:
@@ -337,6 +361,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         "pick one whose memory no earlier run has inflated")
     parser.add_argument("--drop", type=int, default=1000, help="reconnect: sockets to cut")
     parser.add_argument("--count", type=int, default=500, help="floors: calls each")
+    parser.add_argument("--warmup", type=float, default=0.0,
+                        help="steady: seconds of the same load before the measured phase, "
+                        "reported in its own row (every instance has met the rooms, as in "
+                        "a workspace that has been running)")
     parser.add_argument("--no-floors", dest="floors", action="store_false",
                         help="steady: skip the floors after the load")
     parser.add_argument("--no-doc", dest="doc", action="store_false",

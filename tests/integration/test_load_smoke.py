@@ -21,7 +21,7 @@ from bench.load.runner import LoadRun
 pytestmark = pytest.mark.integration
 
 ARGV = ["steady", "--people", "10", "--channels", "3", "--rate", "2", "--seconds", "10",
-        "--grace", "5", "--mix", "messages", "--no-floors", "--no-doc"]
+        "--warmup", "3", "--grace", "5", "--mix", "messages", "--no-floors", "--no-doc"]
 FIELDS = {"label", "target", "rate", "seconds", "people", "rooms", "workload",
           "setup_seconds", "connections", "unconnected", "sent_messages", "acked_messages",
           "planned_messages", "messages_per_s", "deliveries_per_s", "ack", "delivery",
@@ -58,6 +58,12 @@ async def test_a_small_steady_run_loses_nothing_and_reports_everything(stack, tm
     charts = [Path(chart) for chart in saved["charts"]]
     assert charts and all(c.parent == tmp_path and c.stat().st_size for c in charts)
     assert "| steady |" in body
+    warmup = saved["warmup"]      # the same load before, reported apart, losing nothing too
+    assert warmup["label"] == "warm-up" and "| warm-up |" in body
+    assert warmup["acked_messages"] == warmup["verdict"]["acked"] > 0
+    assert warmup["verdict"]["lost"] == warmup["verdict"]["duplicates"] == 0
+    assert warmup["verdict"]["delivered"] == warmup["verdict"]["expected_deliveries"]
+    assert {"settle", "settle_after_warmup"} <= saved["setup_seconds"].keys()
     assert scenarios.DOC.read_text() == doc_before
 
 
