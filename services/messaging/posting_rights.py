@@ -59,8 +59,12 @@ class PostingRightsCache:
             who.add(user_id)
         return allowed
 
-    def forget(self, channel_id: str, user_id: str | None = None) -> None:
-        """A right in ``channel_id`` was taken: ``user_id``'s, or everyone's (None)."""
+    def forget(self, channel_id: str | None, user_id: str | None = None) -> None:
+        """A right in ``channel_id`` was taken: ``user_id``'s, or everyone's (None).
+        No channel: notices may have been missed, every channel is forgotten."""
+        if channel_id is None:
+            self._posters.forget_all()
+            return
         if user_id is None:
             self._posters.forget(channel_id)
             return

@@ -5,16 +5,15 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from botocore.exceptions import ClientError
-from nameko.events import BROADCAST, event_handler
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
+from services.common.channel_memory import channel_notices
 from services.common.config import get_config
 from services.common.dependencies import (MongoDatabase, RealtimeBus, RequestId, S3Storage,
                                          TimedRpcProxy)
 from services.common.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
-from services.common.events import (AUDIENCE_CHANGED, MESSAGE_DELETED, MESSAGE_UPDATED,
-                                    REACTION_ADDED,
+from services.common.events import (MESSAGE_DELETED, MESSAGE_UPDATED, REACTION_ADDED,
                                     REACTION_REMOVED, Event, Message, MessageChanged,
                                     MessageCreated, ReactionChanged, channel_key)
 from services.common.metrics import MESSAGES_SENT
@@ -302,13 +301,13 @@ class Service(ParleyService):
         self._remove_file(doc)
         return {"id": file_id, "deleted": True}
 
-    @event_handler("channels", AUDIENCE_CHANGED, handler_type=BROADCAST,
-                   reliable_delivery=False)
+    @channel_notices
     def forget_posting_rights(self, changed):
         """Someone left, was removed, joined or changed their settings, or a channel
         changed (archived, unarchived): every instance forgets what it remembered of
-        that person, or of the channel (posting_rights.py)."""
-        self.posting_rights.forget(changed["channel_id"], changed.get("user_id"))
+        that person, or of the channel, or of every channel after a reconnection
+        (posting_rights.py)."""
+        self.posting_rights.forget(changed.get("channel_id"), changed.get("user_id"))
 
     # -- helpers ----------------------------------------------------------
     def _message(self, ref):

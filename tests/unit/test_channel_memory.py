@@ -70,3 +70,64 @@ def test_past_the_most_channels_everything_is_forgotten_at_once(monkeypatch):
     for channel_id in ("a", "b", "c", "a"):   # c found two kept: all forgotten first
         memory.get(channel_id, lambda: asked.append(channel_id))
     assert asked == ["a", "b", "c", "a"]
+
+
+def test_forgetting_every_channel_asks_again_about_each_and_keeps_nothing_in_flight():
+    """After a reconnection notices may have been missed: every answer is asked again,
+    and one asked before and received after is used once but not kept."""
+    memory = PerChannel(seconds=600)
+    general, random = [], []
+    memory.get("general", asking(general))
+    memory.get("random", asking(random))
+
+    def forgotten_meanwhile():
+        general.append("asked")
+        if len(general) == 2:
+            memory.forget_all()        # the connection came back while this was asked
+        return len(general)
+    assert memory.get("general", forgotten_meanwhile) == 1      # still kept: no question
+    memory.forget_all()
+    assert memory.get("general", forgotten_meanwhile) == 2      # asked, not kept
+    assert memory.get("general", forgotten_meanwhile) == 3      # asked again, kept
+    assert memory.get("general", forgotten_meanwhile) == 3
+    assert memory.get("random", asking(random)) == 2
+
+
+class _Container:
+    """What ChannelNotices needs of a Nameko container: spawn_worker, recorded."""
+
+    def __init__(self):
+        self.spawned: list = []
+        self.shared_extensions: dict = {}
+
+    def spawn_worker(self, entrypoint, args, kwargs, **_):
+        self.spawned.append((entrypoint.method_name, args, kwargs))
+
+
+def _notices_on(consumer) -> tuple[channel_memory.ChannelNotices, _Container]:
+    container = _Container()
+    notices = channel_memory.ChannelNotices().bind(container, "forget_channel")
+    consumer.register_provider(notices)
+    return notices, container
+
+
+def test_the_notices_handler_is_handed_forget_everything_after_a_reconnection_only():
+    """kombu calls on_consume_ready after the first connection and after each
+    reconnection of the queue consumer; only a reconnection means that notices
+    dispatched meanwhile found no queue (the broadcast queue lives with the
+    connection), so only then is the handler handed ``{"channel_id": None}``."""
+    consumer = channel_memory._QueueConsumerTellingReconnections()
+    _, container = _notices_on(consumer)
+    consumer.on_consume_ready(connection=None, channel=None, consumers=[])   # first
+    assert container.spawned == []
+    consumer.on_consume_ready(connection=None, channel=None, consumers=[])   # again
+    assert container.spawned == [("forget_channel", ({"channel_id": None},), {})]
+
+
+def test_notices_are_broadcast_to_every_instance_and_not_kept_while_away():
+    notices = channel_memory.ChannelNotices()
+    assert (notices.source_service, notices.event_type) == ("channels", "audience_changed")
+    assert notices.handler_type == channel_memory.BROADCAST
+    assert notices.reliable_delivery is False
+    assert isinstance(channel_memory.ChannelNotices.queue_consumer,
+                      channel_memory._QueueConsumerTellingReconnections)

@@ -56,6 +56,21 @@ def test_an_archived_channel_refuses_everyone_once_channels_tells(messaging, cha
     assert asked_posters(channels, "random") == 1
 
 
+def test_after_a_reconnection_every_channel_is_asked_about_again(messaging, channels):
+    """Notices dispatched while an instance's connection was down never reached it:
+    when the connection is back it is handed ``{"channel_id": None}`` and forgets
+    every channel (services/common/channel_memory.py, ChannelNotices)."""
+    messaging.send("bob", "general", "c-1", "hello")
+    messaging.send("ada", "random", "c-2", "hello")
+    channels.memberships.discard(("general", "bob"))     # removed while the notice was lost
+    messaging.send("bob", "general", "c-3", "still remembered as a poster")
+    messaging.forget_posting_rights({"channel_id": None})
+    with pytest.raises(Forbidden):
+        messaging.send("bob", "general", "c-4", "asked again: refused")
+    messaging.send("ada", "random", "c-5", "asked again: still a member")
+    assert (asked_posters(channels), asked_posters(channels, "random")) == (2, 2)
+
+
 def test_someone_who_joins_posts_at_once_and_is_then_remembered_too(messaging, channels):
     messaging.send("ada", "random", "c-1", "hello")
     with pytest.raises(Forbidden):

@@ -99,6 +99,21 @@ def test_members_are_remembered_until_channels_tells_that_they_changed(users, ch
     assert (asked, unread(users, "bob"), unread(users, "dee")) == (["general"] * 2, 3, 1)
 
 
+def test_after_a_reconnection_the_members_of_every_channel_are_asked_again(users, channels):
+    """A notice dispatched while this instance's connection was down never reached it;
+    once the connection is back the handler is handed ``{"channel_id": None}``."""
+    asked = []
+    member_ids = channels.member_ids
+    channels.member_ids = lambda channel_id: asked.append(channel_id) or member_ids(channel_id)
+    users.channel_memory = PerChannel(seconds=600)
+    users.on_message_created(created(1))
+    channels.members["general"].append("dee")      # dee joined; the notice was lost
+    users.on_message_created(created(2))
+    users.forget_channel({"channel_id": None})
+    users.on_message_created(created(3))
+    assert (asked, unread(users, "bob"), unread(users, "dee")) == (["general"] * 2, 3, 1)
+
+
 def test_a_batch_of_events_asks_for_a_channels_members_once(users, channels, monkeypatch):
     asked = []
     monkeypatch.setattr(channels, "member_ids", lambda channel_id: asked.append(channel_id)
