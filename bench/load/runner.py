@@ -128,11 +128,13 @@ class LoadRun:
     async def phase(self, rate: float, seconds: float, grace: float = 5.0,
                     label: str = "phase",
                     during: Callable[[float], Awaitable[dict]] | None = None,
-                    drain: float = 60.0) -> dict:
+                    drain: float = 60.0, schedule_seed: int | None = None) -> dict:
         """Send at ``rate`` messages/s for ``seconds``; ``during(start)``, if given,
         runs alongside (a fault or a reconnect storm) and its answer is reported.
         Sends still unanswered ``drain`` seconds after the schedule ends are left out
-        (not acknowledged, so not counted as lost)."""
+        (not acknowledged, so not counted as lost). The schedule is the run's
+        ``schedule_seed``-th (default: the phase's number: the first phase of every
+        run with the same workload and rate sends the same actions)."""
         self._phases += 1
         self.ledger = Ledger()
         tag = "".join(c for c in label if c.isalnum())[:8] or "phase"   # txn ids: marker-safe
@@ -143,7 +145,8 @@ class LoadRun:
         start = time.monotonic()
         sampler = asyncio.create_task(self._sample_rss(start, rss_series))
         side = asyncio.create_task(during(start)) if during else None
-        for n, action in enumerate(schedule(self.workload, rate, seconds, seed=self._phases)):
+        seed = self._phases if schedule_seed is None else schedule_seed
+        for n, action in enumerate(schedule(self.workload, rate, seconds, seed=seed)):
             planned = start + action.at
             delay = planned - time.monotonic()
             if delay > 0:

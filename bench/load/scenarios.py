@@ -38,6 +38,7 @@ from .target import Target
 
 GATEWAYS = [f"gateway-{port}" for port in get_config()["gateway.instances"]]
 DOC = REPO / "docs" / "performance.md"
+WARMUP_SCHEDULE = 1_000   # a schedule of its own, not the measured phase's (seed 1)
 # what a steady run keeps of its warm-up phase: enough to see that it lost nothing too
 WARMUP_FIELDS = ("label", "rate", "seconds", "sent_messages", "acked_messages",
                  "messages_per_s", "deliveries_per_s", "ack", "delivery", "errors",
@@ -85,9 +86,12 @@ async def steady(args) -> tuple[dict, str]:
         await run.settle()
         warmup = None
         if args.warmup > 0:
-            warmup = await run.phase(args.rate, args.warmup, grace=args.grace, label="warm-up")
+            warmup = await run.phase(args.rate, args.warmup, grace=args.grace, label="warm-up",
+                                     schedule_seed=WARMUP_SCHEDULE)
             await run.settle(key="settle_after_warmup")
-        result = await run.phase(args.rate, args.seconds, grace=args.grace, label="steady")
+        # the measured phase sends the same actions with or without a warm-up before it
+        result = await run.phase(args.rate, args.seconds, grace=args.grace, label="steady",
+                                 schedule_seed=1)
     finally:
         await run.close()
     result["charts"] = [str(_chart(args, result, "steady"))]
