@@ -13,6 +13,14 @@ What is measured
     gateways' RSS (procstat.py). ``schedule_lag`` tells whether the generator kept its
     own schedule: when it did not, the numbers are the generator's limit.
 
+When a phase starts
+    After connecting everyone, a phase waits until the run is quiet: the sockets read
+    under 50 frames a second and the stack uses under 0.6 cores (at most 30 s), so
+    that what the connections or a previous run set off does not weigh on it. The
+    steady scenario's ``--warmup SECONDS`` first runs the same load on a schedule of
+    its own (every instance meets the rooms, as in a workspace that has been running),
+    reported in its own row; the measured phase sends the same actions either way.
+
 How loss and duplicates are decided
     Every sent text carries ``bench:<txn_id>:<sender>`` and txn_id is also the
     ``client_msg_id``. A delivery is (txn_id, recipient), matched from the text alone,
