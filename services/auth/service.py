@@ -3,12 +3,12 @@ changes and resets, login throttling. Entrypoints only: the logic is in
 accounts.py, sessions.py and resets.py, the queries in store.py."""
 from __future__ import annotations
 
-from nameko.rpc import rpc
 from nameko_sqlalchemy import Database
 
 from services.common.audit import AuditLogEntrypoints, AuditTrail
 from services.common.dependencies import RealtimeBus, RedisClient, TimedRpcProxy
 from services.common.errors import Forbidden, NotFound, RateLimited, Unauthenticated
+from services.common.rpc_entrypoint import rpc
 from services.common.service_base import ParleyService
 from services.common.validation import validated
 

@@ -9,7 +9,6 @@ nothing (RPC delivery is at least once).
 from __future__ import annotations
 
 from nameko.events import EventDispatcher
-from nameko.rpc import rpc
 from nameko_sqlalchemy import Database
 
 from services.common.audit import AuditLogEntrypoints, AuditTrail
@@ -17,6 +16,7 @@ from services.common.dependencies import RealtimeBus, TimedRpcProxy
 from services.common.errors import Conflict, InvalidInput, NotFound
 from services.common.events import AUDIENCE_CHANGED, MessageCreated
 from services.common.event_batches import EventBatchEntrypoints
+from services.common.rpc_entrypoint import rpc
 from services.common.service_base import ParleyService
 from services.common.validation import validated, validated_object
 

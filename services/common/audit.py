@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
+from .rpc_entrypoint import rpc
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 import sqlalchemy as sa
 from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, and_, or_, select

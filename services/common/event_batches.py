@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import importlib
 
-from nameko.rpc import rpc
+from .rpc_entrypoint import rpc
 
 from .errors import InvalidInput, ParleyError, permanent
 from .logging import bind_request_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 
-from nameko.rpc import rpc
+from .rpc_entrypoint import rpc
 
 from .dependencies import Instrumentation
 from .request_log import RequestLog

@@ -6,7 +6,6 @@ from urllib.parse import quote
 
 from botocore.exceptions import ClientError
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 
 from services.common.channel_memory import channel_notices
 from services.common.config import get_config
@@ -17,6 +16,7 @@ from services.common.events import (MESSAGE_DELETED, MESSAGE_UPDATED, REACTION_A
                                     REACTION_REMOVED, Event, Message, MessageChanged,
                                     MessageCreated, ReactionChanged, channel_key)
 from services.common.metrics import MESSAGES_SENT
+from services.common.rpc_entrypoint import rpc
 from services.common.service_base import ParleyService
 from services.common.stores import mongo_database
 from services.common.validation import validated

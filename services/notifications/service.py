@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 from urllib.parse import urlparse
 
 from eventlet.greenpool import GreenPool
-from nameko.rpc import rpc
 from nameko.timer import timer
 from nameko_sqlalchemy import Database
 
@@ -26,6 +25,7 @@ from services.common.events import MessageCreated
 from services.common.logging import get_logger
 from services.common.mail import send_mail
 from services.common.event_batches import EventBatchEntrypoints
+from services.common.rpc_entrypoint import rpc
 from services.common.service_base import ParleyService
 from services.common.validation import validated, validated_object
 

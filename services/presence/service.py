@@ -21,13 +21,13 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.common.dependencies import RealtimeBus, RedisClient, TimedRpcProxy
 from services.common.errors import NotFound
 from services.common.events import PresenceChanged, Typing, channel_key, keys_around
 from services.common.metrics import PEOPLE_ONLINE
+from services.common.rpc_entrypoint import rpc
 from services.common.service_base import ParleyService
 from services.common.validation import validated
 

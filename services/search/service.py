@@ -4,11 +4,11 @@ actor may read. Owns the index (PostgreSQL, full text plus trigrams), which the
 the query language and snippets are in query.py, the SQL in storage.py."""
 from __future__ import annotations
 
-from nameko.rpc import rpc
 from nameko_sqlalchemy import Database
 
 from services.common.dependencies import TimedRpcProxy
 from services.common.event_batches import EventBatchEntrypoints
+from services.common.rpc_entrypoint import rpc
 from services.common.service_base import ParleyService
 from services.common.validation import validated, validated_object
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from nameko.rpc import rpc
 from nameko_sqlalchemy import Database
 
 from services.common.audit import AuditLogEntrypoints, AuditTrail
@@ -16,6 +15,7 @@ from services.common.errors import Forbidden, NotFound
 from services.common.events import (MessageCreated, UnreadChanged, UserUpdated, keys_around,
                                     user_key)
 from services.common.event_batches import EventBatchEntrypoints
+from services.common.rpc_entrypoint import rpc
 from services.common.service_base import ParleyService
 from services.common.validation import validated, validated_object
 
