@@ -79,8 +79,13 @@ def main(argv: list[str] | None = None) -> None:
     configure_logging(args.service, f"{args.service}-{args.instance}")
     config = nameko_config(args.service, args.instance)
     reconnect_quickly(float(get_config()["amqp.reconnect_seconds"]))
-    get_logger(__name__).info("service_starting", metrics_port=config["PARLEY_METRICS_PORT"])
-    run([service_class(args.service)], config)
+    log = get_logger(__name__)
+    log.info("service_starting", metrics_port=config["PARLEY_METRICS_PORT"])
+    try:
+        run([service_class(args.service)], config)
+    except Exception:   # Nameko ended the container on an error: one JSON log line, not
+        log.exception("service_ended_on_error")   # a bare traceback; supervisord restarts
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":
