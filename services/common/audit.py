@@ -24,7 +24,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 from nameko.extensions import DependencyProvider
-from .rpc_entrypoint import rpc
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 import sqlalchemy as sa
 from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, and_, or_, select
@@ -33,6 +32,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from .cursors import decode_cursor, entry_cursor
 from .errors import Forbidden, InvalidInput
+from .rpc_entrypoint import rpc
 from .times import as_utc
 from .validation import plain_text, validated
 

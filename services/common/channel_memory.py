@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from nameko.containers import ContainerBeingKilled
 from nameko.events import BROADCAST, EventHandler
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
@@ -138,7 +139,10 @@ class ChannelNotices(EventHandler):
 
     def notices_missed(self) -> None:
         log.info("channel_notices_missed", handler=self.method_name)
-        self.container.spawn_worker(self, ({"channel_id": None},), {})
+        try:
+            self.container.spawn_worker(self, ({"channel_id": None},), {})
+        except ContainerBeingKilled:   # stopping: nothing kept will be read again
+            pass
 
 
 channel_notices = ChannelNotices.decorator

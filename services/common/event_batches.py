@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import importlib
 
-from .rpc_entrypoint import rpc
-
 from .errors import InvalidInput, ParleyError, permanent
 from .logging import bind_request_id
+from .rpc_entrypoint import rpc
 
 
 class EventBatchEntrypoints:

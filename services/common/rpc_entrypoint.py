@@ -7,10 +7,12 @@ the publish fails once kombu's retries are spent, the exception ends that thread
 and Nameko kills the whole container: every other call in flight in that instance
 dies with it, and supervisord must start the process again (docs/performance.md,
 the chaos run of 19:09: three instances did). Here the lost reply is logged
-(``rpc_reply_lost``) and the worker ends normally. The request is not acknowledged,
-so RabbitMQ gives it to an instance again once it is back, unless it expired first;
-the caller, which never got the reply, times out and may call again. Either way the
-method runs twice, which every Parley RPC that writes allows (they are idempotent).
+(``rpc_reply_lost``) and the worker ends normally. The request is not acknowledged:
+where RabbitMQ still holds it (a connection lost, not a broker restarted, which
+keeps only persistent messages), it gives it to an instance again unless it expired
+first. The caller, which never got the reply, times out and may call again. So the
+method may run twice, which every Parley RPC that writes allows (they are
+idempotent).
 """
 from __future__ import annotations
 

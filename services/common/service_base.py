@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 import socket
 
-from .rpc_entrypoint import rpc
-
 from .dependencies import Instrumentation
 from .request_log import RequestLog
+from .rpc_entrypoint import rpc
 
 
 class ParleyService:

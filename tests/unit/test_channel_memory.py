@@ -131,3 +131,21 @@ def test_notices_are_broadcast_to_every_instance_and_not_kept_while_away():
     assert notices.reliable_delivery is False
     assert isinstance(channel_memory.ChannelNotices.queue_consumer,
                       channel_memory._QueueConsumerTellingReconnections)
+
+
+def test_a_reconnection_while_the_service_stops_spawns_nothing_and_raises_nothing():
+    """The hand-off runs in the queue consumer's own thread: an error there would end
+    the container, so one that is already stopping is simply left alone."""
+    from nameko.containers import ContainerBeingKilled
+    consumer = channel_memory._QueueConsumerTellingReconnections()
+    _, container = _notices_on(consumer)
+
+    tried = []
+
+    def stopping(entrypoint, args, kwargs, **_):
+        tried.append(args)
+        raise ContainerBeingKilled()
+    container.spawn_worker = stopping
+    consumer.on_consume_ready(connection=None, channel=None, consumers=[])
+    consumer.on_consume_ready(connection=None, channel=None, consumers=[])   # no raise
+    assert tried == [({"channel_id": None},)] and consumer._consumers_ready.ready()
