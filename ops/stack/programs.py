@@ -11,6 +11,15 @@ from services.common.catalog import CONSUMING_SERVICES, SERVICES
 from . import health, paths
 from .health import Check
 
+# Work that happens after a message is acknowledged and on its way to every socket:
+# the Kafka path (the broker, the outbox relay, the consumers) and the services whose
+# work is mostly applying its events (unread counts, notifications, the search index).
+# When the CPU is short they run at a lower priority (``stack.deferred_nice``) and the
+# send path (Traefik, gateways, RabbitMQ, messaging, FerretDB) goes first: Kafka keeps
+# what they have not applied yet. docs/architecture.md, "Which work waits".
+DEFERRED = frozenset({"kafka", "outbox-relay", "users", "notifications", "search",
+                      *(f"{service}-consumer" for service in CONSUMING_SERVICES)})
+
 
 @dataclass
 class Program:
@@ -22,6 +31,13 @@ class Program:
     user: str | None = None           # run as this user when the stack runs as root
     env: dict[str, str] = field(default_factory=dict)
     stop_wait: int = 15
+    nice: int = 0                     # scheduling priority (DEFERRED: stack.deferred_nice)
+
+
+def deferred_nice(role: str) -> int:
+    """The nice value of a program whose role (a service's name for its instances)
+    is in DEFERRED, else 0."""
+    return int(get_config()["stack.deferred_nice"]) if role in DEFERRED else 0
 
 
 def infrastructure() -> list[Program]:
@@ -69,7 +85,7 @@ def infrastructure() -> list[Program]:
                           "kafka-metrics": cfg["kafka.metrics_port"]},
                 health.all_of(health.tcp(host, cfg["kafka.port"]),
                               health.http(f"http://{host}:{cfg['kafka.metrics_port']}/metrics")),
-                stop_wait=30),
+                stop_wait=30, nice=deferred_nice("kafka")),
         Program("ferretdb", [str(paths.FERRETDB_BIN), "-listen", f"{host}:{cfg['mongo.port']}",
                              "-data-dir", str(paths.data("ferretdb")),
                              "-metrics", f"{host}:{cfg['mongo.metrics_port']}"],
@@ -159,17 +175,19 @@ def parley() -> list[Program]:
                 f"{service}-{instance}",
                 [str(bin_ / "parley-service"), service, "--instance", str(instance)], "app",
                 {f"{service}-{instance}-metrics": port},
-                health.http(f"http://{host}:{port}/health")))
+                health.http(f"http://{host}:{port}/health"), nice=deferred_nice(service)))
     for consumer in CONSUMING_SERVICES:
         port = cfg[f"events.{consumer}_consumer_metrics_port"]
         programs.append(Program(f"{consumer}-consumer",
                                 [str(bin_ / "parley-consumer"), consumer], "app",
                                 {f"{consumer}-consumer-metrics": port},
-                                health.http(f"http://{host}:{port}/metrics")))
+                                health.http(f"http://{host}:{port}/metrics"),
+                                nice=deferred_nice(f"{consumer}-consumer")))
     port = cfg["events.relay_metrics_port"]
     programs.append(Program("outbox-relay", [str(bin_ / "parley-outbox-relay")], "app",
                             {"outbox-relay-metrics": port},
-                            health.http(f"http://{host}:{port}/metrics")))
+                            health.http(f"http://{host}:{port}/metrics"),
+                            nice=deferred_nice("outbox-relay")))
     return programs
 
 

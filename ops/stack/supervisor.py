@@ -34,9 +34,12 @@ def render(programs: list[Program]) -> str:
     ]
     for program in programs:
         env = ",".join(f'{key}="{value}"' for key, value in program.env.items())
+        # nice(1) execs the program: supervisord's pid is the program's own
+        command = (["/usr/bin/nice", "-n", str(program.nice)] if program.nice else []) \
+            + program.command
         lines += [
             f"[program:{program.name}]",
-            "command=" + " ".join(_quote(part) for part in program.command),
+            "command=" + " ".join(_quote(part) for part in command),
             "autostart=false", "autorestart=true", "startsecs=1", "startretries=100",
             f"stopwaitsecs={program.stop_wait}", "stopasgroup=true", "killasgroup=true",
             "stopsignal=TERM", "redirect_stderr=true",

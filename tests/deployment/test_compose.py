@@ -182,6 +182,20 @@ def test_replicas(model):
     assert services["outbox-relay"]["deploy"]["replicas"] == 1
 
 
+def test_deferred_work_gets_the_cpu_weight_of_the_local_stacks_nice(model):
+    """What ops/stack/programs.py runs under nice runs here with fewer CPU shares
+    (110 against 1024: the weight Linux gives nice 10); the send path keeps the default."""
+    from ops.stack.programs import DEFERRED
+
+    services = model["services"]
+    assert DEFERRED <= services.keys()
+    for role in DEFERRED:
+        assert services[role]["cpu_shares"] == 110, role
+    for role in ("gateway", "messaging", "channels", "presence", "auth", "traefik",
+                 "rabbitmq", "mongo", "redis", "postgres"):
+        assert "cpu_shares" not in services[role], role
+
+
 def test_parley_waits_for_migrations(model):
     services = model["services"]
     assert services["migrate"]["restart"] == "no"

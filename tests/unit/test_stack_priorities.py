@@ -1,0 +1,62 @@
+"""The local stack runs the work done after a message is acknowledged and delivered
+(ops/stack/programs.py ``DEFERRED``) at a lower priority than the send path, so that a
+short CPU goes to delivering messages first (docs/architecture.md, "Which work waits")."""
+from __future__ import annotations
+
+import shlex
+
+from ops.stack import programs, supervisor
+from services.common.catalog import CONSUMING_SERVICES
+from services.common.config import get_config
+
+SEND_PATH = {"traefik", "rabbitmq", "ferretdb", "redis", "postgres", "gateway-8101",
+             "gateway-8102", "messaging-1", "messaging-2", "channels-1", "presence-1",
+             "auth-1"}
+
+
+def commands() -> dict[str, list[str]]:
+    """Each program's command as supervisord will split it."""
+    rendered, name = {}, None
+    for line in supervisor.render(programs.all_programs()).splitlines():
+        if line.startswith("[program:"):
+            name = line[len("[program:"):-1]
+        elif line.startswith("command=") and name:
+            rendered[name] = shlex.split(line[len("command="):].replace("%%", "%"))
+    return rendered
+
+
+def test_the_kafka_path_and_the_services_that_apply_its_events_are_deferred():
+    assert programs.DEFERRED == {"kafka", "outbox-relay", "users", "notifications", "search",
+                                 *(f"{name}-consumer" for name in CONSUMING_SERVICES)}
+
+
+def test_deferred_programs_start_under_nice_at_the_configured_level():
+    level = int(get_config()["stack.deferred_nice"])
+    assert level == 10
+    deferred = {p.name: p for p in programs.all_programs()
+                if p.name.rsplit("-", 1)[0] in programs.DEFERRED or p.name in programs.DEFERRED}
+    assert {"kafka", "outbox-relay", "users-1", "users-2", "notifications-1", "search-2",
+            "users-consumer", "channels-consumer"} <= deferred.keys()
+    rendered = commands()
+    for name, program in deferred.items():
+        assert program.nice == level, name
+        assert rendered[name] == ["/usr/bin/nice", "-n", "10", *program.command], name
+
+
+def test_the_send_path_runs_at_the_normal_priority():
+    rendered = commands()
+    by_name = {p.name: p for p in programs.all_programs()}
+    for name in SEND_PATH:
+        assert by_name[name].nice == 0, name
+        assert rendered[name] == by_name[name].command, name
+
+
+def test_a_level_of_zero_runs_everything_alike(monkeypatch):
+    monkeypatch.setenv("PARLEY_STACK_DEFERRED_NICE", "0")
+    get_config.cache_clear()
+    try:
+        assert all(p.nice == 0 for p in programs.all_programs())
+        assert not [c for c in commands().values() if c[0] == "/usr/bin/nice"]
+    finally:
+        monkeypatch.delenv("PARLEY_STACK_DEFERRED_NICE")
+        get_config.cache_clear()
