@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import shlex
 
+import pytest
+
 from ops.stack import programs, supervisor
 from services.common.catalog import CONSUMING_SERVICES
 from services.common.config import get_config
@@ -51,12 +53,26 @@ def test_the_send_path_runs_at_the_normal_priority():
         assert rendered[name] == by_name[name].command, name
 
 
-def test_a_level_of_zero_runs_everything_alike(monkeypatch):
-    monkeypatch.setenv("PARLEY_STACK_DEFERRED_NICE", "0")
-    get_config.cache_clear()
-    try:
-        assert all(p.nice == 0 for p in programs.all_programs())
-        assert not [c for c in commands().values() if c[0] == "/usr/bin/nice"]
-    finally:
-        monkeypatch.delenv("PARLEY_STACK_DEFERRED_NICE")
+@pytest.fixture
+def deferred_level(monkeypatch):
+    """Run the test with ``stack.deferred_nice`` set (as PARLEY_STACK_DEFERRED_NICE)."""
+    def set_level(level: str) -> None:
+        monkeypatch.setenv("PARLEY_STACK_DEFERRED_NICE", level)
         get_config.cache_clear()
+    yield set_level
+    monkeypatch.delenv("PARLEY_STACK_DEFERRED_NICE", raising=False)
+    get_config.cache_clear()
+
+
+def test_a_level_of_zero_runs_everything_alike(deferred_level):
+    deferred_level("0")
+    assert all(p.nice == 0 for p in programs.all_programs())
+    assert not [c for c in commands().values() if c[0] == "/usr/bin/nice"]
+
+
+@pytest.mark.parametrize("level", ["-5", "20"])
+def test_a_level_outside_what_nice_takes_is_refused_before_anything_starts(deferred_level,
+                                                                          level):
+    deferred_level(level)
+    with pytest.raises(ValueError, match="stack.deferred_nice"):
+        programs.all_programs()
