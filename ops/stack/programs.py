@@ -37,9 +37,10 @@ class Program:
 def deferred_nice(role: str) -> int:
     """The nice value of a program whose role (a service's name for its instances)
     is in DEFERRED, else 0."""
-    level = int(get_config()["stack.deferred_nice"])
-    if not 0 <= level <= 19:   # below 0 would put them ahead of the send path (and needs root)
-        raise ValueError(f"stack.deferred_nice is {level}: a nice value from 0 (the send "
+    level = get_config()["stack.deferred_nice"]
+    # below 0 would put them ahead of the send path (and needs root)
+    if isinstance(level, bool) or not isinstance(level, int) or not 0 <= level <= 19:
+        raise ValueError(f"stack.deferred_nice is {level!r}: a nice value from 0 (the send "
                          "path's) to 19 is expected")
     return level if role in DEFERRED else 0
 

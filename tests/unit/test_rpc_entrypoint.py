@@ -13,6 +13,7 @@ from kombu.exceptions import OperationalError
 from nameko import rpc as nameko_rpc
 
 from services.common import rpc_entrypoint
+from services.common.catalog import SERVICES
 
 
 def request(routing_key="users.get"):
@@ -56,8 +57,7 @@ def test_any_other_failure_of_the_reply_still_fails_the_worker(monkeypatch):
         rpc_entrypoint.RpcConsumer().handle_result(request(), object(), None)
 
 
-@pytest.mark.parametrize("name", ["auth", "users", "channels", "messaging", "presence",
-                                  "notifications", "search"])
+@pytest.mark.parametrize("name", SERVICES)
 def test_every_rpc_of_every_service_answers_through_this_entrypoint(name):
     service = importlib.import_module(f"services.{name}.service").Service
     rpcs = [e for _, method in inspect.getmembers(service, callable)

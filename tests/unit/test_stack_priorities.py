@@ -11,11 +11,6 @@ from ops.stack import programs, supervisor
 from services.common.catalog import CONSUMING_SERVICES
 from services.common.config import get_config
 
-SEND_PATH = {"traefik", "rabbitmq", "ferretdb", "redis", "postgres", "gateway-8101",
-             "gateway-8102", "messaging-1", "messaging-2", "channels-1", "presence-1",
-             "auth-1"}
-
-
 def commands() -> dict[str, list[str]]:
     """Each program's command as supervisord will split it."""
     rendered, name = {}, None
@@ -32,25 +27,19 @@ def test_the_kafka_path_and_the_services_that_apply_its_events_are_deferred():
                                  *(f"{name}-consumer" for name in CONSUMING_SERVICES)}
 
 
-def test_deferred_programs_start_under_nice_at_the_configured_level():
-    level = int(get_config()["stack.deferred_nice"])
-    assert level == 10
-    deferred = {p.name: p for p in programs.all_programs()
-                if p.name.rsplit("-", 1)[0] in programs.DEFERRED or p.name in programs.DEFERRED}
-    assert {"kafka", "outbox-relay", "users-1", "users-2", "notifications-1", "search-2",
-            "users-consumer", "channels-consumer"} <= deferred.keys()
+def test_the_deferred_programs_and_only_they_start_under_nice_at_the_configured_level():
+    assert get_config()["stack.deferred_nice"] == 10
+    niced = {p.name for p in programs.all_programs() if p.nice}
+    assert niced == {"kafka", "outbox-relay", "users-1", "users-2", "notifications-1",
+                     "notifications-2", "search-1", "search-2", "users-consumer",
+                     "channels-consumer", "search-consumer", "notifications-consumer"}
     rendered = commands()
-    for name, program in deferred.items():
-        assert program.nice == level, name
-        assert rendered[name] == ["/usr/bin/nice", "-n", "10", *program.command], name
-
-
-def test_the_send_path_runs_at_the_normal_priority():
-    rendered = commands()
-    by_name = {p.name: p for p in programs.all_programs()}
-    for name in SEND_PATH:
-        assert by_name[name].nice == 0, name
-        assert rendered[name] == by_name[name].command, name
+    for program in programs.all_programs():
+        if program.name in niced:
+            assert program.nice == 10, program.name
+            assert rendered[program.name] == ["/usr/bin/nice", "-n", "10", *program.command]
+        else:   # the send path (gateways, messaging, channels, RabbitMQ, FerretDB…) and the rest
+            assert rendered[program.name] == program.command, program.name
 
 
 @pytest.fixture
@@ -70,7 +59,7 @@ def test_a_level_of_zero_runs_everything_alike(deferred_level):
     assert not [c for c in commands().values() if c[0] == "/usr/bin/nice"]
 
 
-@pytest.mark.parametrize("level", ["-5", "20"])
+@pytest.mark.parametrize("level", ["-5", "20", "ten", "2.5"])
 def test_a_level_outside_what_nice_takes_is_refused_before_anything_starts(deferred_level,
                                                                           level):
     deferred_level(level)
