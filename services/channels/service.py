@@ -30,6 +30,7 @@ from .store import Cursors, Store, now
 class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
     name = "channels"
     audit_model = AuditEntry
+    events_share_a_transaction = True   # counting a message announces nothing
 
     db = Database(Base)
     realtime = RealtimeBus()
@@ -291,7 +292,7 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
         Idempotent by message id; insensitive to order."""
         message = validated_object(MessageCreated, event).message
         counted = self.store.apply_message(message)
-        self._commit([])
+        self.commit_event()
         return {"channel_id": message.channel_id, "seq": message.seq, "counted": counted}
 
     # -- admins, through `nameko shell` (the system acts: no permission check) -------------

@@ -22,6 +22,7 @@ DELETED = "message.deleted"
 
 class Service(ParleyService, EventBatchEntrypoints):
     name = "search"
+    events_share_a_transaction = True   # indexing only writes the index
 
     db = Database(Base)
     channels = TimedRpcProxy("channels")
@@ -72,7 +73,7 @@ class Service(ParleyService, EventBatchEntrypoints):
         parsed = validated_object(MessageEvent, event)
         deleted = deleted or parsed.type == DELETED
         changed = storage.upsert(self.db.session, parsed.data, deleted=deleted)
-        self.db.session.commit()
+        self.commit_event()
         return {"message_id": parsed.data.id, "changed": changed}
 
     def _readable(self, actor_id, channel_id) -> tuple[str, ...]:

@@ -32,6 +32,7 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints,
               ChannelMemoryEntrypoints):   # channel_memory: channels.member_ids
     name = "users"
     audit_model = AuditEntry
+    events_share_a_transaction = True   # counting only writes; announcing waits for after_batch
 
     db = Database(Base)
     files = S3Storage()
@@ -165,10 +166,10 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints,
             message.channel_id, lambda: self.channels.member_ids(message.channel_id))
         session = self.db.session
         if not storage.claim_message(session, message.id):
-            session.rollback()
+            self.commit_event()   # nothing written: only ends the transaction
             return {"message_id": message.id, "counted": False}
         changed = storage.count_message(session, message, members)
-        session.commit()
+        self.commit_event()
         self._announce_unread(message.channel_id, changed)
         return {"message_id": message.id, "counted": True}
 

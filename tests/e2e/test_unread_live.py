@@ -4,9 +4,11 @@ counters changed hears `unread.changed` on their own sockets."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 
+from services.common.events import Message, MessageCreated
 from tests.support.client import Person, unique_email
 
 
@@ -74,3 +76,30 @@ async def test_someone_who_joins_is_counted_at_once_though_users_remembered_the_
     counted = await bob.next_frame(unread_frame(channel, 1), timeout=20)
     assert counted["data"] == {"channel_id": channel, "unread": 1, "mentions": 0}
     cy.close()
+
+
+async def test_a_batch_of_events_with_one_refused_counts_every_other_once(people, system):
+    """users.apply_events on the running service and its PostgreSQL: the batch's events
+    share one transaction, so the refusal rolls back those before it and the batch is
+    applied again without it; sent again whole (a consumer's retry), nothing counts twice."""
+    ann, bob = people
+    created = await ann.call("POST", "/channels",
+                             {"name": f"batch-{uuid.uuid4().hex[:8]}", "is_private": False})
+    channel = created.body["id"]
+    invited = await ann.call("POST", f"/channels/{channel}/members", {"user_ids": [bob.user_id]})
+    assert invited.status in (200, 201), invited.body
+
+    def message_created(seq):
+        return MessageCreated.of(Message(
+            id=uuid.uuid4().hex[:24], channel_id=channel, seq=seq, sender_id=ann.user_id,
+            client_msg_id=uuid.uuid4().hex, text="hi", created_at=datetime.now(timezone.utc),
+            mentions=[])).model_dump(mode="json")
+    batch = [message_created(100), {"type": "message.created", "data": {"seq": "x"}},
+             message_created(101)]
+    outcomes = await system.call("users", "apply_events", "message.created", batch)
+    assert [next(iter(o)) for o in outcomes] == ["answer", "refused", "answer"]
+    assert outcomes[1]["refused"]["code"] == "invalid_input"
+    again = await system.call("users", "apply_events", "message.created", batch)
+    assert [o.get("answer", {}).get("counted") for o in again] == [False, None, False]
+    counts = await system.call("users", "unread_counts", bob.user_id)
+    assert counts[channel]["unread"] == 2

@@ -61,3 +61,51 @@ def test_an_error_retrying_can_help_fails_the_call_so_the_consumer_sends_it_agai
 def test_a_topic_the_service_does_not_follow_or_a_batch_that_is_no_list_is_invalid(topic, events):
     with pytest.raises(InvalidInput):
         worker_factory(Channels).apply_events(topic, events)
+
+
+# -- a batch whose events share one transaction (events_share_a_transaction) --------------
+def sharing(service, shared=True):
+    """The service with its batches' events in one transaction (or each on its own),
+    recording when ``after_batch`` runs."""
+    service.events_share_a_transaction = shared
+    service.after_batches = []
+    service.after_batch = lambda: service.after_batches.append("told")
+    return service
+
+
+def test_a_shared_batch_commits_once_at_its_end():
+    service = sharing(worker_factory(Channels))
+    service.on_message_created = lambda event: service.commit_event() or {"counted": True}
+    service.apply_events("message.created", [{"event_id": "e1"}, {"event_id": "e2"}])
+    service.db.session.commit.assert_called_once()
+
+
+def test_a_refusal_in_a_shared_batch_applies_the_events_before_it_again_without_it():
+    service = sharing(worker_factory(Channels))
+    service.on_message_created = scripted({"counted": True}, NotFound("no such channel"),
+                                          {"counted": True}, {"counted": True})
+    outcomes = service.apply_events("message.created", [{"event_id": "e1"}, {"event_id": "e2"},
+                                                        {"event_id": "e3"}])
+    assert outcomes == [{"answer": {"counted": True}},
+                        {"refused": {"code": "not_found", "message": "no such channel"}},
+                        {"answer": {"counted": True}}]
+    assert [e["event_id"] for e in service.on_message_created.calls] == ["e1", "e2", "e1", "e3"]
+    service.db.session.rollback.assert_called_once()
+    service.db.session.commit.assert_called_once()
+
+
+def test_a_shared_batch_that_fails_says_nothing_after_it_for_it_committed_nothing():
+    service = sharing(worker_factory(Channels))
+    service.on_message_created = scripted({"counted": True}, ServiceUnavailable("users away"))
+    with pytest.raises(ServiceUnavailable):
+        service.apply_events("message.created", [{"event_id": "e1"}, {"event_id": "e2"}])
+    assert service.after_batches == []
+    service.db.session.commit.assert_not_called()
+
+
+def test_a_batch_committing_each_event_says_what_was_committed_even_when_one_failed():
+    service = sharing(worker_factory(Channels), shared=False)
+    service.on_message_created = scripted({"counted": True}, ServiceUnavailable("users away"))
+    with pytest.raises(ServiceUnavailable):
+        service.apply_events("message.created", [{"event_id": "e1"}, {"event_id": "e2"}])
+    assert service.after_batches == ["told"]

@@ -124,6 +124,24 @@ def test_a_batch_of_events_asks_for_a_channels_members_once(users, channels, mon
     assert unread(users, "bob") == 3
 
 
+def test_a_message_counted_before_does_not_undo_the_rest_of_its_batch(users):
+    """A batch's events share one transaction: a replay in it must not end it."""
+    users.on_message_created(created(2))
+    outcomes = users.apply_events("message.created", [created(1), created(2), created(3)])
+    assert [o["answer"]["counted"] for o in outcomes] == [True, False, True]
+    assert unread(users, "bob") == 3
+
+
+def test_an_event_refused_in_a_batch_leaves_every_other_counted_once(users, session):
+    """The refusal rolls back the events before it; the batch is applied again without it."""
+    outcomes = users.apply_events("message.created",
+                                  [created(1), {"type": "message.created"}, created(3)])
+    assert [next(iter(o)) for o in outcomes] == ["answer", "refused", "answer"]
+    assert outcomes[1]["refused"]["code"] == "invalid_input"
+    assert unread(users, "bob") == 2
+    assert session.scalar(select(func.count()).select_from(CountedMessage)) == 2
+
+
 # -- mentions -------------------------------------------------------------------------
 def test_a_message_naming_someone_counts_a_mention_for_them_only(users):
     users.on_message_created(created(1, sender="ada", mentions=["bob"]))
