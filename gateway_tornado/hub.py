@@ -9,6 +9,11 @@ that a socket can measure its fan-out delay (``parley_ws_fanout_delay_seconds``)
 The listeners of a key share one event dict: the first socket to send it stores its
 frame there, as the bytes on the wire (``WIRE_FRAME``), and the others write those.
 
+A bus message may carry several events, each with the keys it goes to
+(``events.bundle_messages``, AMQP type ``parley.bundle``): it is routed to this queue
+once if any of its keys is bound here, and each event goes to the sockets listening
+on its keys, once per socket.
+
 The connection to RabbitMQ is robust: after a broker restart it comes back with the
 queue and its bindings declared again. What was published while it was away never
 reached the queue, so ``on_reconnect`` (set by the gateway) then asks every socket to
@@ -25,7 +30,7 @@ from typing import Callable, Protocol
 
 import aio_pika
 
-from services.common.events import REALTIME_EXCHANGE
+from services.common.events import BUNDLE, REALTIME_EXCHANGE
 from services.common.logging import get_logger
 from services.common.rpc_client import reconnect_seconds
 
@@ -91,11 +96,29 @@ class Hub:
 
     async def _on_event(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
         try:
-            event = json.loads(message.body)
+            body = json.loads(message.body)
         except ValueError:
             log.error("realtime_event_not_json", routing_key=message.routing_key)
             return
+        if message.type != BUNDLE:
+            self._deliver((message.routing_key or "",), body)
+            return
+        for item in body if isinstance(body, list) else ():
+            if isinstance(item, dict) and isinstance(item.get("keys"), list):
+                self._deliver(item["keys"], item.get("event"))
+
+    def _deliver(self, keys, event) -> None:
+        """``event`` to every local socket listening on any of ``keys``, once each
+        (under the first of them it listens on)."""
         if isinstance(event, dict):
             event[RECEIVED_AT] = time.perf_counter()
-        for listener in list(self._listeners.get(message.routing_key or "", ())):
-            listener.deliver(message.routing_key, event)
+        if len(keys) == 1:   # most events (a message to its channel): nobody twice
+            for listener in list(self._listeners.get(keys[0], ())):
+                listener.deliver(keys[0], event)
+            return
+        told: set[Listener] = set()
+        for key in keys:
+            for listener in list(self._listeners.get(key, ())):
+                if listener not in told:
+                    told.add(listener)
+                    listener.deliver(key, event)

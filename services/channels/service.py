@@ -390,8 +390,8 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
         remember them (services/common/channel_memory.py), once per change."""
         self.db.session.commit()
         changes = [audience_of] if audience_of else []
-        for routing_key, event in announcements_:
-            self.realtime(routing_key, event)
+        self.realtime.many(announcements_)
+        for _, event in announcements_:
             changed = announcements.audience_changed(event)
             if changed is not None and changed not in changes:
                 changes.append(changed)

@@ -22,6 +22,10 @@ TOPICS = (MESSAGE_CREATED, MESSAGE_UPDATED, MESSAGE_DELETED, REACTION_ADDED, REA
 
 # Real-time bus (RabbitMQ topic exchange): routing keys say who should hear an event.
 REALTIME_EXCHANGE = "parley.realtime"
+# A bus message carrying several events, each with the keys it goes to (the AMQP
+# ``type`` property of the message; see ``bundle_messages``).
+BUNDLE = "parley.bundle"
+BUNDLE_MAX_KEYS = 1000   # per message: its keys travel in a header, which fits one frame
 # Bus only, never on Kafka: a member's delivered or read cursor moved in a DM or group DM.
 RECEIPT = "receipt"
 # Bus only: someone's status changed (to everyone sharing a channel with them), and
@@ -52,6 +56,38 @@ def keys_around(user_id: str, channels: list[dict]) -> list[str]:
     channel, DM and group DM they are in (``channels`` as channels.list_for_user gives
     them). One event published on each key reaches a socket once (it dedupes by id)."""
     return [user_key(user_id), *(channel_key(channel["id"]) for channel in channels)]
+
+
+def bundle_messages(events: list[tuple[list[str], dict]]
+                    ) -> list[tuple[str, list[str], list[dict]]]:
+    """The bus messages that carry ``events`` (each an event and the keys it goes to):
+    ``(routing key, the message's other keys, body)``, the body a list of
+    ``{"keys", "event"}``. A message is published on its first key with the others in
+    RabbitMQ's ``CC`` header (sender-selected distribution): it reaches each queue bound
+    to any of its keys once, and the gateway hands each event to the sockets listening
+    on its keys. At most ``BUNDLE_MAX_KEYS`` keys per message; an event with more is
+    split across messages (a socket dedupes by event id)."""
+    messages: list[tuple[str, list[str], list[dict]]] = []
+    keys: dict[str, None] = {}   # the message's keys, in order, once each
+    body: list[dict] = []
+    for event_keys, event in events:
+        event_keys = list(dict.fromkeys(event_keys))
+        while event_keys:
+            if len(keys) == BUNDLE_MAX_KEYS:
+                messages.append((*_first_and_rest(keys), body))
+                keys, body = {}, []
+            taken, event_keys = (event_keys[:BUNDLE_MAX_KEYS - len(keys)],
+                                 event_keys[BUNDLE_MAX_KEYS - len(keys):])
+            body.append({"keys": taken, "event": event})
+            keys.update(dict.fromkeys(taken))
+    if body:
+        messages.append((*_first_and_rest(keys), body))
+    return messages
+
+
+def _first_and_rest(keys: dict[str, None]) -> tuple[str, list[str]]:
+    first, *rest = keys
+    return first, rest
 
 
 def utcnow() -> datetime:

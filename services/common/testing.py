@@ -13,6 +13,10 @@ class Bus:
     def __call__(self, routing_key, event):
         self.published.append((routing_key, {"type": event.type, "data": event.data}))
 
+    def many(self, events):
+        for routing_key, event in events:
+            self(routing_key, event)
+
     def types(self) -> list[str]:
         return [event["type"] for _, event in self.published]
 

@@ -146,8 +146,8 @@ class Service(ParleyService):
             (seen,) = self.store.last_seen([user_id])
             event = PresenceChanged(data={"user_id": user_id, "status": status,
                                           "last_seen_at": _iso(seen)})
-            for key in keys_around(user_id, self.channels.list_for_user(user_id)):
-                self.realtime(key, event)
+            self.realtime.many((key, event) for key in
+                               keys_around(user_id, self.channels.list_for_user(user_id)))
         return status
 
 

@@ -237,10 +237,11 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints,
         self._send_unread(sorted(now.items()))
 
     def _send_unread(self, counters) -> None:
-        for (user_id, channel_id), after in counters:
-            self.realtime(user_key(user_id), UnreadChanged(
-                data={"channel_id": channel_id, "unread": after["unread"],
-                      "mentions": after["mentions"]}))
+        self.realtime.many(
+            (user_key(user_id), UnreadChanged(data={"channel_id": channel_id,
+                                                    "unread": after["unread"],
+                                                    "mentions": after["mentions"]}))
+            for (user_id, channel_id), after in counters)
 
     def _announce_profile(self, profile) -> dict:
         """After the commit: ``user.updated`` with the profile as others see it, to the
@@ -248,8 +249,8 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints,
         new name shows at once, not on the next reload). Returns the view."""
         view = self._view(profile)
         event = UserUpdated(data=view)
-        for key in keys_around(profile.user_id, self.channels.list_for_user(profile.user_id)):
-            self.realtime(key, event)
+        self.realtime.many((key, event) for key in
+                           keys_around(profile.user_id, self.channels.list_for_user(profile.user_id)))
         return view
 
     def _touch(self, user_ids: list[str]) -> int:

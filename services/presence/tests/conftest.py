@@ -67,6 +67,16 @@ class Channels:
         return [{"id": c} for c, people in sorted(self.members.items()) if user_id in people]
 
 
+class Published(list):
+    """Stands in for the real-time bus: the (routing key, event) pairs, in order."""
+
+    def __call__(self, routing_key, event):
+        self.append((routing_key, event))
+
+    def many(self, events):
+        self.extend(events)
+
+
 @pytest.fixture
 def presence(redis):
     """``presence.<method>(...)`` runs one worker of the service through its
@@ -75,9 +85,8 @@ def presence(redis):
     standing in, and every other dependency (instrumentation included) real."""
     container = ServiceContainer(Service, {"AMQP_URI": "memory://"})
     channels = Channels()
-    published: list = []
-    replace_dependencies(container, redis=redis, channels=channels,
-                         realtime=lambda key, event: published.append((key, event)))
+    published = Published()
+    replace_dependencies(container, redis=redis, channels=channels, realtime=published)
     for dependency in container.dependencies:
         dependency.setup()
 

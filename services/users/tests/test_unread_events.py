@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.common.testing import Bus
 from services.users.tests.test_counters import created
 
 
@@ -72,17 +73,17 @@ def test_a_reset_of_someone_without_counters_announces_nothing(users, bus):
     assert bus.published == []
 
 
-def test_publishing_happens_after_the_commit(users, bus, session):
+def test_publishing_happens_after_the_commit(users, session):
     """The bus is told only once the counters are committed: no open transaction
     holds them when the event goes out."""
     seen = []
-    record = bus.__call__
 
-    def publish(routing_key, event):
-        seen.append(session.in_transaction())
-        record(routing_key, event)
+    class CheckingBus(Bus):
+        def __call__(self, routing_key, event):
+            seen.append(session.in_transaction())
+            super().__call__(routing_key, event)
 
-    users.realtime = publish
+    users.realtime = CheckingBus()
     users.on_message_created(created(1))
     users.reset_unread("bob", "general", 1)
     assert seen == [False, False, False]
