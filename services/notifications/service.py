@@ -47,6 +47,7 @@ def _settings() -> dict:
 class Service(ParleyService, EventBatchEntrypoints,
               ChannelMemoryEntrypoints):   # channel_memory: channels.audience
     name = "notifications"
+    events_share_a_transaction = True   # a batch's pushes wait for its commit (after_batch)
 
     db = Database(Base)
     channels = TimedRpcProxy("channels")
@@ -140,8 +141,9 @@ class Service(ParleyService, EventBatchEntrypoints,
             return {"message_id": message["id"], "recorded": 0}
         decisions = self._decide(message, audience)
         recorded = self._record(message, audience["channel"], decisions)
-        self.db.session.commit()
-        self._push_pending(message["id"])
+        self.commit_event()
+        if any(decision.push for decision in decisions):   # a replay's too, if unsent
+            self._push_after_commit(message["id"])
         return {"message_id": message["id"], "recorded": recorded,
                 "notified": sorted(d.user_id for d in decisions)}
 
@@ -266,6 +268,18 @@ class Service(ParleyService, EventBatchEntrypoints,
             return self.users.get(user_id).get("display_name") or "Someone"
         except NotFound:
             return "Someone"
+
+    def _push_after_commit(self, message_id: str) -> None:
+        """Push the message's pending notifications now, or, in a batch of events
+        sharing a transaction, once the batch is committed (``after_batch``)."""
+        if self.applying_batch and self.events_share_a_transaction:
+            self.__dict__.setdefault("_to_push", []).append(message_id)
+        else:
+            self._push_pending(message_id)
+
+    def after_batch(self) -> None:
+        for message_id in dict.fromkeys(self.__dict__.pop("_to_push", ())):
+            self._push_pending(message_id)
 
     def _push_pending(self, message_id: str) -> None:
         claimed = self.store.claim_pushes(message_id)

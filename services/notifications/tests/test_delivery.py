@@ -38,6 +38,39 @@ def test_a_replayed_event_records_and_sends_nothing_more(world, dm):
         ("push", "bob", "dm", "sent"), ("email", "bob", "dm", "pending")]
 
 
+def test_a_batch_pushes_once_all_its_decisions_are_committed(world, dm, monkeypatch):
+    """A batch's events share one transaction: the first push goes out when every
+    decision of the batch is on record, not one event's."""
+    on_record_at_push = []
+    send = world.devices.send
+
+    def send_counting_what_is_on_record(*args, **kwargs):
+        on_record_at_push.append(len(rows(world, Notification)))
+        return send(*args, **kwargs)
+    monkeypatch.setattr("services.notifications.service.push.send",
+                        send_counting_what_is_on_record)
+    outcomes = world.service.apply_events("message.created", [
+        created(dm, "ada", "one"), created(dm, "ada", "two")])
+    assert [o["answer"]["recorded"] for o in outcomes] == [2, 2]
+    assert [data["body"] for _, data in world.devices.received] == ["one", "two"]
+    assert [n.status for n in rows(world, Notification) if n.kind == "push"] == ["sent"] * 2
+    assert on_record_at_push == [4, 4]   # both messages' push and email, before any push
+
+
+def test_a_batch_that_fails_records_and_pushes_nothing(world, dm, monkeypatch):
+    from services.common.errors import ServiceUnavailable
+
+    def presence_away(channel_id, user_ids):
+        raise ServiceUnavailable("presence away")
+    first = created(dm, "ada", "one")
+    world.service.on_message_created(created(dm, "ada", "before"))
+    monkeypatch.setattr(world.presence, "viewers", presence_away)
+    with pytest.raises(ServiceUnavailable):
+        world.service.apply_events("message.created", [first])
+    assert len(world.devices.received) == 1   # only "before"'s
+    assert len(rows(world, Notification)) == 2
+
+
 def test_every_device_gets_the_push_and_every_attempt_is_recorded(world, dm):
     world.service.subscribe("bob", device("bob", "laptop"))
     world.service.on_message_created(created(dm, "ada"))
