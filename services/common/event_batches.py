@@ -67,6 +67,17 @@ class EventBatchEntrypoints:
         if not (self.applying_batch and self.events_share_a_transaction):
             self.db.session.commit()
 
+    def once_per_batch(self, key, read):
+        """``read()``, or in a batch what it gave the first time for ``key``: a batch is
+        applied as of one moment, and its events mostly repeat a few channels and
+        senders, whose reads (hundreds of members' rows, a name) would repeat too."""
+        if not self.applying_batch:
+            return read()
+        seen = self.__dict__.setdefault("_read_in_batch", {})
+        if key not in seen:
+            seen[key] = read()
+        return seen[key]
+
     def after_batch(self) -> None:
         """Called once after a batch (a hook: say at once what its events changed,
         instead of once per event)."""

@@ -212,8 +212,7 @@ class Service(ParleyService, EventBatchEntrypoints,
         members = [rules.Member(m["user_id"], m["notification_level"], m["muted"])
                    for m in audience["members"]]
         ids = [m.user_id for m in members]
-        levels = self.store.levels(ids, channel["id"])
-        settings = self.store.settings(ids)
+        levels, settings = self._members_choices(channel["id"], ids)
         push_off = {u for u, s in settings.items()
                     if not s.push_enabled or self._quiet(u, s)}
         participants = self._thread_participants(message)
@@ -225,6 +224,12 @@ class Service(ParleyService, EventBatchEntrypoints,
         email_off = {u for u, s in settings.items() if not s.email_enabled}
         return [rules.Decision(d.user_id, d.reason, d.push, d.email and d.user_id not in email_off)
                 for d in first if d.user_id not in viewers]
+
+    def _members_choices(self, channel_id: str, ids: list[str]) -> tuple[dict, dict]:
+        """The members' levels in the channel and their settings (once per batch and
+        channel: hundreds of members' rows were most of the service's work per message)."""
+        return self.once_per_batch(("choices", channel_id, tuple(ids)), lambda: (
+            self.store.levels(ids, channel_id), self.store.settings(ids)))
 
     def _quiet(self, user_id: str, settings) -> bool:
         """In their quiet hours now (in their profile's time zone)?"""
@@ -264,6 +269,9 @@ class Service(ParleyService, EventBatchEntrypoints,
         return recorded
 
     def _display_name(self, user_id: str) -> str:
+        return self.once_per_batch(("name", user_id), lambda: self._read_display_name(user_id))
+
+    def _read_display_name(self, user_id: str) -> str:
         try:
             return self.users.get(user_id).get("display_name") or "Someone"
         except NotFound:

@@ -109,3 +109,17 @@ def test_a_batch_committing_each_event_says_what_was_committed_even_when_one_fai
     with pytest.raises(ServiceUnavailable):
         service.apply_events("message.created", [{"event_id": "e1"}, {"event_id": "e2"}])
     assert service.after_batches == ["told"]
+
+
+def test_a_read_is_made_once_per_batch_and_key_and_every_time_outside_a_batch():
+    service = worker_factory(Channels)
+    reads = []
+
+    def handle(event):
+        return service.once_per_batch(("members", event["channel"]),
+                                      lambda: reads.append(event["channel"]) or len(reads))
+    service.on_message_created = handle
+    outcomes = service.apply_events("message.created", [
+        {"channel": "c1"}, {"channel": "c2"}, {"channel": "c1"}])
+    assert ([o["answer"] for o in outcomes], reads) == ([1, 2, 1], ["c1", "c2"])
+    assert [handle({"channel": "c1"}), handle({"channel": "c1"})] == [3, 4]

@@ -66,8 +66,10 @@ class Presence:
 class Users:
     def __init__(self):
         self.time_zones: dict[str, str] = {}
+        self.asked: list[str] = []
 
     def get(self, user_id):
+        self.asked.append(user_id)
         return {"user_id": user_id, "display_name": user_id.capitalize(),
                 "email": f"{user_id}@example.com", "time_zone": self.time_zones.get(user_id)}
 

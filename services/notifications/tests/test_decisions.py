@@ -68,6 +68,26 @@ def test_level_all_hears_every_message_and_nothing_hears_nothing(world):
     assert pushed_to(world) == ["bob", "bob"]
 
 
+def test_a_batch_reads_a_channels_levels_and_settings_once_and_decides_as_one_by_one(
+        world, monkeypatch):
+    from services.notifications.store import Store
+    world.channels.add("general", members=["ada", "bob", "cy"])
+    world.channels.add("random", members=["ada", "bob"])
+    subscribe(world, "bob", "cy")
+    world.service.set_preference("bob", "all")
+    world.service.set_preference("cy", "nothing", "general")
+    read = []
+    levels = Store.levels
+    monkeypatch.setattr(Store, "levels", lambda store, ids, channel_id: read.append(channel_id)
+                        or levels(store, ids, channel_id))
+    world.service.apply_events("message.created", [
+        created("general", "ada", "one"), created("random", "ada", "two"),
+        created("general", "ada", "<@cy>", mentions=["cy"])])
+    assert read == ["general", "random"]
+    assert pushed_to(world) == ["bob", "bob", "bob"]   # cy's "nothing" holds for the third
+    assert world.users.asked == ["ada"]   # the sender's name, once
+
+
 def test_the_stricter_of_the_channel_membership_level_and_ones_default_wins(world):
     world.channels.add("general", members=["ada", "bob"])
     subscribe(world, "bob")
