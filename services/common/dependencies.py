@@ -156,10 +156,10 @@ class RealtimePublish:
     (a batch's ``unread.changed``, one per person; a status change to every channel
     of a person). ``many`` sends them in as few bus messages as their keys allow
     (``events.bundle_messages``: up to 1,000 keys each, routed by RabbitMQ's ``CC``
-    header), each confirmed. One message per event had made a users batch wait a
-    confirm round trip per person, nearly half of the users service's CPU at 30 msg/s
-    (docs/performance.md, "Bundled real-time events"), and RabbitMQ and the gateways
-    handle as many messages. The same event object under several keys travels once."""
+    header), each confirmed. One message per event had cost a users batch a publish
+    and a confirm per person, nearly half of the users service's CPU at 30 msg/s
+    (docs/performance.md, "The consumers keep up"), and RabbitMQ and the gateways as
+    many messages. The same event object under several keys travels once."""
 
     def __init__(self, publisher: Publisher, worker_ctx):
         self.publisher = publisher

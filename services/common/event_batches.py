@@ -18,10 +18,11 @@ How a batch commits is the service's choice (``events_share_a_transaction``):
 - each event on its own (the default);
 - the whole batch in one transaction, committed at its end, for a service whose
   handlers only write its database and leave what follows a commit (announcing,
-  pushing) to ``after_batch``: one commit (a WAL flush) instead of fifty. A refused event rolls
-  back the events before it too, so the batch is applied again from the start
-  without it; a batch that fails commits nothing. The rows it writes stay locked
-  until its end, so a request writing one of them waits for at most one batch."""
+  pushing) to ``after_batch``: one commit (a WAL flush) instead of fifty. A refused
+  event rolls back the events before it too, so the batch is applied again from the
+  start without it; a batch that fails commits nothing. The rows it writes stay
+  locked until its end, so a request writing one of them waits for at most one
+  batch."""
 from __future__ import annotations
 
 import importlib
