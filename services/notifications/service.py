@@ -151,9 +151,8 @@ class Service(ParleyService, EventBatchEntrypoints,
     def resume_pushes(self):
         """Pushes recorded but never claimed (an instance died between the two
         steps, and the topic was not replayed) are sent by the next sweep."""
-        for message_id in self.store.stalled_pushes(older_than(30), older_than(
-                float(_settings()["max_age"]))):
-            self._push_pending(message_id)
+        self._push_pending(self.store.stalled_pushes(older_than(30), older_than(
+            float(_settings()["max_age"]))))
 
     # -- email digests ----------------------------------------------------------------------
     @timer(interval=15)
@@ -283,26 +282,28 @@ class Service(ParleyService, EventBatchEntrypoints,
         if self.applying_batch and self.events_share_a_transaction:
             self.__dict__.setdefault("_to_push", []).append(message_id)
         else:
-            self._push_pending(message_id)
+            self._push_pending([message_id])
 
     def after_batch(self) -> None:
-        for message_id in dict.fromkeys(self.__dict__.pop("_to_push", ())):
-            self._push_pending(message_id)
+        self._push_pending(list(dict.fromkeys(self.__dict__.pop("_to_push", ()))))
 
-    def _push_pending(self, message_id: str) -> None:
-        claimed = self.store.claim_pushes(message_id)
+    def _push_pending(self, message_ids: list[str]) -> None:
+        """Claim these messages' pending pushes and send them: the claim, the people's
+        settings and devices each read once for all of them (a batch's, a sweep's)."""
+        claimed = self.store.claim_pushes(message_ids)
         self.db.session.commit()
         if not claimed:
             return
         cfg, vapid = _settings(), self._vapid()
-        previews = {u: s.previews for u, s in self.store.settings(
-            sorted({n.user_id for n in claimed})).items()}
+        people = sorted({n.user_id for n in claimed})
+        previews = {u: s.previews for u, s in self.store.settings(people).items()}
+        devices = self.store.subscriptions_of(people)
         jobs = [(notification.id, device.id, notification.message_id,
                  {"endpoint": device.endpoint,
                   "keys": {"p256dh": device.p256dh, "auth": device.auth}},
                  push.payload(notification.content, previews[notification.user_id]))
                 for notification in claimed
-                for device in self.store.subscriptions(notification.user_id)]
+                for device in devices[notification.user_id]]
 
         def deliver(job):
             _, _, message_id, subscription, data = job
@@ -313,12 +314,13 @@ class Service(ParleyService, EventBatchEntrypoints,
 
         # the HTTP requests run side by side (green threads); the database is
         # touched only here, in this worker, once they are all answered
-        results = list(zip(jobs, GreenPool(PUSH_CONCURRENCY).imap(deliver, jobs)))
+        outcomes: dict[int, list] = {notification.id: [] for notification in claimed}
+        for (notification_id, device_id, *_), outcome in zip(
+                jobs, GreenPool(PUSH_CONCURRENCY).imap(deliver, jobs)):
+            outcomes[notification_id].append((device_id, outcome))
         for notification in claimed:
             sent, tries, error = False, 0, ""
-            for (notification_id, device_id, *_), outcome in results:
-                if notification_id != notification.id:
-                    continue
+            for device_id, outcome in outcomes[notification.id]:
                 for status, retry_error in outcome.tries:
                     self.store.attempt("retry", notification.id, subscription_id=device_id,
                                        status_code=status, error=retry_error)
@@ -339,7 +341,7 @@ class Service(ParleyService, EventBatchEntrypoints,
             status = "sent" if sent else ("failed" if error else "no_device")
             self.store.finish(notification, status, tries, "" if sent else error)
             DELIVERED.labels("push", status).inc()
-            self.db.session.commit()
+        self.db.session.commit()
 
     def _digest(self, user_id: str) -> bool:
         """One digest for one person, if they are offline and something is unread.

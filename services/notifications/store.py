@@ -74,6 +74,15 @@ class Store:
             select(PushSubscription).where(PushSubscription.user_id == user_id)
             .order_by(PushSubscription.created_at, PushSubscription.id)))
 
+    def subscriptions_of(self, user_ids: list[str]) -> dict[str, list[PushSubscription]]:
+        """Each person's devices (as ``subscriptions``), for these people at once."""
+        devices: dict[str, list[PushSubscription]] = {user_id: [] for user_id in user_ids}
+        for device in self.session.scalars(
+                select(PushSubscription).where(PushSubscription.user_id.in_(user_ids))
+                .order_by(PushSubscription.created_at, PushSubscription.id)):
+            devices[device.user_id].append(device)
+        return devices
+
     def remove_subscription(self, user_id: str | None, subscription_id: str) -> bool:
         query = delete(PushSubscription).where(PushSubscription.id == subscription_id)
         if user_id is not None:
@@ -98,21 +107,18 @@ class Store:
                                                     Notification.kind]))
         return result.rowcount > 0
 
-    def claim_pushes(self, message_id: str) -> list[Notification]:
-        """The message's pending pushes, each now ``sending`` and claimed by this
-        caller only (the conditional update succeeds for one caller)."""
-        claimed = []
-        for row in self.session.scalars(select(Notification).where(
-                Notification.message_id == message_id, Notification.kind == "push",
-                Notification.status == "pending")):
-            won = self.session.execute(
-                update(Notification).where(Notification.id == row.id,
-                                           Notification.status == "pending")
-                .values(status="sending")).rowcount
-            if won:
-                claimed.append(row)
-        self.session.flush()
-        return claimed
+    def claim_pushes(self, message_ids: list[str]) -> list[Notification]:
+        """The messages' pending pushes, each now ``sending`` and claimed by this
+        caller only, in the order they were recorded: one conditional update for them
+        all (a row another caller claimed first is no longer pending)."""
+        if not message_ids:
+            return []
+        claimed = self.session.scalars(
+            update(Notification)
+            .where(Notification.message_id.in_(message_ids), Notification.kind == "push",
+                   Notification.status == "pending")
+            .values(status="sending").returning(Notification))
+        return sorted(claimed, key=lambda notification: notification.id)
 
     def stalled_pushes(self, before: datetime, since: datetime) -> list[str]:
         """Messages with pushes recorded between ``since`` and ``before`` and never claimed."""

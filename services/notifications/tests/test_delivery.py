@@ -71,6 +71,18 @@ def test_a_batch_that_fails_records_and_pushes_nothing(world, dm, monkeypatch):
     assert len(rows(world, Notification)) == 2
 
 
+def test_pushes_are_claimed_for_many_messages_at_once_and_only_once(world, dm, monkeypatch):
+    world.channels.add("dm2", "dm", ["cy", "bob"])
+    monkeypatch.setattr(world.service, "_push_after_commit", lambda message_id: None)
+    first, second = created(dm, "ada", "one"), created("dm2", "cy", "two")
+    for event in (first, second):
+        world.service.on_message_created(event)   # recorded, left pending
+    store, ids = Store(world.session), [first["data"]["id"], second["data"]["id"]]
+    assert [(n.message_id, n.user_id, n.status) for n in store.claim_pushes(ids)] == [
+        (ids[0], "bob", "sending"), (ids[1], "bob", "sending")]
+    assert store.claim_pushes(ids) == []   # a second caller finds nothing to claim
+
+
 def test_every_device_gets_the_push_and_every_attempt_is_recorded(world, dm):
     world.service.subscribe("bob", device("bob", "laptop"))
     world.service.on_message_created(created(dm, "ada"))
