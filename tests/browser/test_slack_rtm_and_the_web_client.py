@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from slack_sdk.rtm_v2 import RTMClient
 
 from services.common.rpc_client import AsyncRpcClient
-from tests.support.slack import Heard, slack_user, web_client
+from tests.support.slack import Heard, close_rtm, slack_user, web_client
 
 
 def as_operator(stack, service: str, method: str, *args, **kwargs):
@@ -50,7 +50,7 @@ def rtm(base_url, bot):
 
     client.connect()
     yield client, heard
-    client.close()
+    close_rtm(client)
 
 
 def test_a_bot_on_rtm_hears_the_web_client_and_the_web_client_shows_the_bot(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 import uuid
 
@@ -18,7 +19,7 @@ from tornado.httpclient import HTTPClientError
 from tornado.websocket import websocket_connect
 
 from tests.support.client import Person, unique_email
-from tests.support.slack import Heard, bot_in_a_new_channel, slack_user, web_client
+from tests.support.slack import Heard, bot_in_a_new_channel, close_rtm, slack_user, web_client
 
 PING_INTERVAL = 2   # seconds between the client's WebSocket pings
 
@@ -43,7 +44,20 @@ def rtm(base_url, room):
     client.connect()
     heard.wait_for(lambda e: e.get("type") == "hello")
     yield client, heard
-    client.close()
+    close_rtm(client)
+
+
+def test_a_closed_bots_client_leaves_no_thread_of_it_running(base_url, room):
+    """slack_sdk's own close leaves its session monitor pinging; close_rtm stops it."""
+    before = set(threading.enumerate())
+    client = RTMClient(token=room["bot"]["bot_token"], ping_interval=PING_INTERVAL,
+                       web_client=web_client(base_url, room["bot"]["bot_token"]))
+    heard = Heard()
+    client.on("hello")(lambda client, event: heard.add(event))
+    client.connect()
+    heard.wait_for(lambda e: e.get("type") == "hello")
+    close_rtm(client)
+    assert [t.name for t in set(threading.enumerate()) - before if t.is_alive()] == []
 
 
 def test_rtm_connect_answers_a_ticketed_socket_url_on_the_same_host_self_and_team(

@@ -17,6 +17,22 @@ def web_client(base_url: str, token: str | None) -> WebClient:
     return client
 
 
+def close_rtm(client) -> None:
+    """Close a slack_sdk ``rtm_v2.RTMClient`` and stop its threads. Its own ``close``
+    (slack_sdk 3.47) stops none of them, unlike ``SocketModeClient.close``: the session
+    monitor went on pinging (and could reconnect) for the rest of the test run, masking
+    each ping with the global ``random`` module, which Hypothesis, drawing a later
+    test's frames, reported as a strategy using ``random``."""
+    client.auto_reconnect_enabled = False
+    client.current_session_state.terminated = True   # ends the session runner's loop
+    client.close()
+    for runner in (client.current_app_monitor, client.current_session_runner,
+                   client.message_processor):
+        if runner.is_alive():
+            runner.shutdown()
+    client.message_workers.shutdown()
+
+
 async def new_bot(system, scopes: list[str] | None = None) -> dict:
     """A bot made by an operator (`nameko shell`'s auth.admin_create_bot)."""
     name = f"bot-{uuid.uuid4().hex[:10]}"
