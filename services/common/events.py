@@ -54,7 +54,7 @@ def user_key(user_id: str) -> str:
 def keys_around(user_id: str, channels: list[dict]) -> list[str]:
     """Where news about a person goes (presence, profile): their own devices and every
     channel, DM and group DM they are in (``channels`` as channels.list_for_user gives
-    them). One event published on each key reaches a socket once (it dedupes by id)."""
+    them). Published together (``publish.many``), the event reaches a socket once."""
     return [user_key(user_id), *(channel_key(channel["id"]) for channel in channels)]
 
 
