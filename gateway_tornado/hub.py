@@ -101,17 +101,23 @@ class Hub:
             log.error("realtime_event_not_json", routing_key=message.routing_key)
             return
         if message.type != BUNDLE:
-            self._deliver((message.routing_key or "",), body)
+            if isinstance(body, dict):
+                self._deliver((message.routing_key or "",), body)
+            else:
+                log.error("realtime_event_not_an_object", routing_key=message.routing_key)
             return
         for item in body if isinstance(body, list) else ():
-            if isinstance(item, dict) and isinstance(item.get("keys"), list):
-                self._deliver(item["keys"], item.get("event"))
+            keys = item.get("keys") if isinstance(item, dict) else None
+            if (isinstance(keys, list) and all(isinstance(key, str) for key in keys)
+                    and isinstance(item.get("event"), dict)):
+                self._deliver(keys, item["event"])
+            else:
+                log.error("realtime_bundle_item_malformed", routing_key=message.routing_key)
 
-    def _deliver(self, keys, event) -> None:
+    def _deliver(self, keys, event: dict) -> None:
         """``event`` to every local socket listening on any of ``keys``, once each
         (under the first of them it listens on)."""
-        if isinstance(event, dict):
-            event[RECEIVED_AT] = time.perf_counter()
+        event[RECEIVED_AT] = time.perf_counter()
         if len(keys) == 1:   # most events (a message to its channel): nobody twice
             for listener in list(self._listeners.get(keys[0], ())):
                 listener.deliver(keys[0], event)

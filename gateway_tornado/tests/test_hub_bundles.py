@@ -41,6 +41,13 @@ async def test_a_plain_message_goes_to_the_sockets_of_its_routing_key():
     assert (ann.heard, bob.heard) == ([("user.ann", "e1")], [])
 
 
+async def test_a_plain_message_that_is_not_an_event_object_is_dropped():
+    ann = Socket("ann")
+    hub = hub_with({"user.ann": [ann]})
+    await hub._on_event(incoming(["not", "an", "event"], "user.ann"))
+    assert ann.heard == []
+
+
 async def test_each_event_of_a_bundle_goes_to_the_sockets_of_its_own_keys():
     ann, bob, cy = Socket("ann"), Socket("bob"), Socket("cy")
     hub = hub_with({"user.ann": [ann], "user.bob": [bob], "channel.c1": [cy]})
@@ -66,9 +73,19 @@ async def test_a_socket_on_several_keys_of_one_event_hears_it_once():
 async def test_a_bundle_that_is_not_a_list_of_events_with_keys_is_dropped():
     ann = Socket("ann")
     hub = hub_with({"user.ann": [ann]})
-    for body in ({"keys": ["user.ann"]}, [{"event": event("e1")}], ["user.ann"]):
+    for body in ({"keys": ["user.ann"]}, [{"event": event("e1")}], ["user.ann"],
+                 [{"keys": [["user.ann"]], "event": event("e2")}],
+                 [{"keys": ["user.ann"], "event": "e3"}]):
         await hub._on_event(incoming(body, "user.ann", BUNDLE))
     assert ann.heard == []
+
+
+async def test_a_malformed_item_does_not_hold_up_the_rest_of_its_bundle():
+    ann = Socket("ann")
+    hub = hub_with({"user.ann": [ann]})
+    body = [{"keys": ["user.ann"], "event": None}, {"keys": ["user.ann"], "event": event("e1")}]
+    await hub._on_event(incoming(body, "user.ann", BUNDLE))
+    assert ann.heard == [("user.ann", "e1")]
 
 
 def test_received_at_is_stamped_on_each_event_of_a_bundle():
