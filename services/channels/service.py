@@ -30,7 +30,6 @@ from .store import Cursors, Store, now
 class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints):
     name = "channels"
     audit_model = AuditEntry
-    events_share_a_transaction = True   # counting a message announces nothing
 
     db = Database(Base)
     realtime = RealtimeBus()

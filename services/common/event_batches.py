@@ -6,23 +6,17 @@ line) for each message and each of the four consuming services, the largest shar
 of the stack's CPU per message under load. ``apply_events`` hands each event of the
 batch, in order, to the method ``services/<name>/consumer.py`` routes its topic to,
 exactly as a call of that method would; where that method would commit, it calls
-``commit_event()``.
+``commit_event()``, and what it would do once committed (announce, push) it keeps for
+``after_batch`` (``keep_for_batch_end``).
 
-Each event is applied idempotently by its id, so a batch that fails part way (an
-error retrying can help, such as a store going away) is simply sent again: what was
-applied answers as replays. An event refused for good (bad input, an unknown
-channel) is answered as refused and the batch goes on.
-
-How a batch commits is the service's choice (``events_share_a_transaction``):
-
-- each event on its own (the default);
-- the whole batch in one transaction, committed at its end, for a service whose
-  handlers only write its database and leave what follows a commit (announcing,
-  pushing) to ``after_batch``: one commit (a WAL flush) instead of fifty. A refused
-  event rolls back the events before it too, so the batch is applied again from the
-  start without it; a batch that fails commits nothing. The rows it writes stay
-  locked until its end, so a request writing one of them waits for at most one
-  batch."""
+A batch is one transaction, committed at its end: one commit (a WAL flush) instead
+of fifty. Every event is applied idempotently by its id. A batch that fails (an
+error retrying can help, such as a store going away) keeps nothing and is simply
+sent again by the consumer. An event refused for good (bad input, an unknown
+channel) rolls back the events before it too, so the batch is applied again from
+the start without it, and it is answered as refused. The rows a batch writes stay
+locked until its end, so a request writing one of them waits for at most one
+batch."""
 from __future__ import annotations
 
 import importlib
@@ -35,8 +29,6 @@ from .rpc_entrypoint import rpc
 class EventBatchEntrypoints:
     """Mixed into a consuming service (one with a ``db`` SQLAlchemy dependency)."""
 
-    events_share_a_transaction = False   # see the module's docstring
-
     @rpc
     def apply_events(self, topic, events):
         """``[{"answer": …} | {"refused": {"code", "message"}}, …]``, one per event."""
@@ -47,25 +39,22 @@ class EventBatchEntrypoints:
             raise InvalidInput("events: a list of event objects")
         handle = getattr(self, routes[topic])
         refused: dict[int, dict] = {}
-        committed_some = not self.events_share_a_transaction   # each event on its own
         self.applying_batch = True
         try:
             while (outcomes := self._apply_in_order(handle, events, refused)) is None:
                 pass   # an event was refused: the batch again, without it
-            committed_some = True
         finally:
             bind_request_id(None)
             self.applying_batch = False
-            if committed_some:   # even when an event failed, what was committed before it
-                self.after_batch()
+        self.after_batch()   # committed: say what it changed
         return outcomes
 
     applying_batch = False   # True while apply_events runs (handlers may defer work)
 
     def commit_event(self) -> None:
-        """Where a handler of events commits: at once, or at the batch's end when
-        the batch's events share a transaction."""
-        if not (self.applying_batch and self.events_share_a_transaction):
+        """Where a handler of events commits: at once when called on its own, at the
+        batch's end in a batch."""
+        if not self.applying_batch:
             self.db.session.commit()
 
     def once_per_batch(self, key, read):
@@ -79,13 +68,25 @@ class EventBatchEntrypoints:
             seen[key] = read()
         return seen[key]
 
+    def keep_for_batch_end(self, *items) -> bool:
+        """In a batch, keep ``items`` (each once, in order) for ``after_batch`` to take
+        with ``kept_for_batch_end()`` and answer True; outside one, False: act now."""
+        if not self.applying_batch:
+            return False
+        self.__dict__.setdefault("_kept_for_batch_end", {}).update(dict.fromkeys(items))
+        return True
+
+    def kept_for_batch_end(self) -> list:
+        """What the batch's events kept for its end (``keep_for_batch_end``), once."""
+        return list(self.__dict__.pop("_kept_for_batch_end", {}))
+
     def after_batch(self) -> None:
         """Called once after a batch (a hook: say at once what its events changed,
-        instead of once per event)."""
+        instead of once per event; what they kept: ``kept_for_batch_end()``)."""
 
     def _apply_in_order(self, handle, events: list, refused: dict) -> list | None:
         """The outcomes, once every event not refused is committed; None when an
-        event was refused after the shared transaction held others (rolled back)."""
+        event was refused after others of the transaction (rolled back with it)."""
         outcomes = []
         for index, event in enumerate(events):
             if index in refused:
@@ -99,7 +100,7 @@ class EventBatchEntrypoints:
                 if not permanent(exc):
                     raise
                 refused[index] = exc.to_dict()
-                if self.events_share_a_transaction and any("answer" in o for o in outcomes):
+                if any("answer" in o for o in outcomes):
                     return None
                 outcomes.append({"refused": refused[index]})
         self.db.session.commit()

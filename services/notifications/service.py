@@ -47,7 +47,6 @@ def _settings() -> dict:
 class Service(ParleyService, EventBatchEntrypoints,
               ChannelMemoryEntrypoints):   # channel_memory: channels.audience
     name = "notifications"
-    events_share_a_transaction = True   # a batch's pushes wait for its commit (after_batch)
 
     db = Database(Base)
     channels = TimedRpcProxy("channels")
@@ -277,15 +276,13 @@ class Service(ParleyService, EventBatchEntrypoints,
             return "Someone"
 
     def _push_after_commit(self, message_id: str) -> None:
-        """Push the message's pending notifications now, or, in a batch of events
-        sharing a transaction, once the batch is committed (``after_batch``)."""
-        if self.applying_batch and self.events_share_a_transaction:
-            self.__dict__.setdefault("_to_push", []).append(message_id)
-        else:
+        """Push the message's pending notifications now, or, in a batch of events,
+        once the batch is committed (``after_batch``)."""
+        if not self.keep_for_batch_end(message_id):
             self._push_pending([message_id])
 
     def after_batch(self) -> None:
-        self._push_pending(list(dict.fromkeys(self.__dict__.pop("_to_push", ()))))
+        self._push_pending(self.kept_for_batch_end())
 
     def _push_pending(self, message_ids: list[str]) -> None:
         """Claim these messages' pending pushes and send them: the claim, the people's

@@ -22,7 +22,6 @@ DELETED = "message.deleted"
 
 class Service(ParleyService, EventBatchEntrypoints):
     name = "search"
-    events_share_a_transaction = True   # indexing only writes the index
 
     db = Database(Base)
     channels = TimedRpcProxy("channels")

@@ -32,7 +32,6 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints,
               ChannelMemoryEntrypoints):   # channel_memory: channels.member_ids
     name = "users"
     audit_model = AuditEntry
-    events_share_a_transaction = True   # counting only writes; announcing waits for after_batch
 
     db = Database(Base)
     files = S3Storage()
@@ -219,9 +218,7 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints,
         """After the commit: one ``unread.changed`` to each person whose counters
         in the channel changed, with the counters as they are now. In a batch of
         events, once per person and channel at its end (``after_batch``)."""
-        if self.applying_batch:
-            self.__dict__.setdefault("_unread_changed", set()).update(
-                (user_id, channel_id) for user_id in counters)
+        if self.keep_for_batch_end(*((user_id, channel_id) for user_id in counters)):
             return
         self._send_unread(((user_id, channel_id), after) for user_id, after in counters.items())
 
@@ -229,7 +226,7 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints,
         """The counters a batch of messages changed, as they are now (read again: a
         person may have read the channel meanwhile), one event per person and
         channel however many of the batch's messages counted for them."""
-        changed = self.__dict__.pop("_unread_changed", None)
+        changed = self.kept_for_batch_end()
         if not changed:
             return
         now = storage.counters(self.db.session, changed)

@@ -63,25 +63,37 @@ def test_a_topic_the_service_does_not_follow_or_a_batch_that_is_no_list_is_inval
         worker_factory(Channels).apply_events(topic, events)
 
 
-# -- a batch whose events share one transaction (events_share_a_transaction) --------------
-def sharing(service, shared=True):
-    """The service with its batches' events in one transaction (or each on its own),
-    recording when ``after_batch`` runs."""
-    service.events_share_a_transaction = shared
+# -- one transaction per batch --------------------------------------------------------------
+def telling(service):
+    """The service, recording when ``after_batch`` runs and what was kept for it."""
     service.after_batches = []
-    service.after_batch = lambda: service.after_batches.append("told")
+    service.after_batch = lambda: service.after_batches.append(service.kept_for_batch_end())
     return service
 
 
-def test_a_shared_batch_commits_once_at_its_end():
-    service = sharing(worker_factory(Channels))
-    service.on_message_created = lambda event: service.commit_event() or {"counted": True}
-    service.apply_events("message.created", [{"event_id": "e1"}, {"event_id": "e2"}])
+def test_a_batch_commits_once_at_its_end_and_then_says_what_its_events_kept():
+    service = telling(worker_factory(Channels))
+
+    def handle(event):
+        service.commit_event()
+        service.keep_for_batch_end(event["channel"])
+        return {"counted": True}
+    service.on_message_created = handle
+    service.apply_events("message.created", [{"channel": "c1"}, {"channel": "c2"},
+                                             {"channel": "c1"}])
+    service.db.session.commit.assert_called_once()
+    assert service.after_batches == [["c1", "c2"]]   # each once, in order
+
+
+def test_an_event_applied_on_its_own_commits_at_once_and_keeps_nothing():
+    service = worker_factory(Channels)
+    assert service.keep_for_batch_end("c1") is False
+    service.commit_event()
     service.db.session.commit.assert_called_once()
 
 
-def test_a_refusal_in_a_shared_batch_applies_the_events_before_it_again_without_it():
-    service = sharing(worker_factory(Channels))
+def test_a_refusal_applies_the_events_before_it_again_without_it():
+    service = telling(worker_factory(Channels))
     service.on_message_created = scripted({"counted": True}, NotFound("no such channel"),
                                           {"counted": True}, {"counted": True})
     outcomes = service.apply_events("message.created", [{"event_id": "e1"}, {"event_id": "e2"},
@@ -94,21 +106,13 @@ def test_a_refusal_in_a_shared_batch_applies_the_events_before_it_again_without_
     service.db.session.commit.assert_called_once()
 
 
-def test_a_shared_batch_that_fails_says_nothing_after_it_for_it_committed_nothing():
-    service = sharing(worker_factory(Channels))
+def test_a_batch_that_fails_commits_nothing_and_says_nothing():
+    service = telling(worker_factory(Channels))
     service.on_message_created = scripted({"counted": True}, ServiceUnavailable("users away"))
     with pytest.raises(ServiceUnavailable):
         service.apply_events("message.created", [{"event_id": "e1"}, {"event_id": "e2"}])
     assert service.after_batches == []
     service.db.session.commit.assert_not_called()
-
-
-def test_a_batch_committing_each_event_says_what_was_committed_even_when_one_failed():
-    service = sharing(worker_factory(Channels), shared=False)
-    service.on_message_created = scripted({"counted": True}, ServiceUnavailable("users away"))
-    with pytest.raises(ServiceUnavailable):
-        service.apply_events("message.created", [{"event_id": "e1"}, {"event_id": "e2"}])
-    assert service.after_batches == ["told"]
 
 
 def test_a_read_is_made_once_per_batch_and_key_and_every_time_outside_a_batch():
