@@ -30,6 +30,7 @@ DEFAULT_PROGRAMS = ["gateway-8101", "messaging-1", "channels-1", "users-1", "pre
 OWN = ("services/", "gateway_tornado/")           # Parley's own code in a frame
 WAITING = ("do_poll", "_run_once", "select")      # the event loop with nothing to do
 PY_SPY = REPO / ".venv" / "bin" / "py-spy"
+SPY_GRACE = 30.0   # seconds a py-spy may take past its --duration to write its file
 
 
 def shares(raw: Path) -> tuple[int, float, list[tuple[str, float]]]:
@@ -51,7 +52,8 @@ def shares(raw: Path) -> tuple[int, float, list[tuple[str, float]]]:
         (frame, count / total) for frame, count in inclusive.most_common()] if total else []
 
 
-def record(programs: list[str], seconds: float, rate: int, out: Path) -> list[subprocess.Popen]:
+def record(programs: list[str], seconds: float, rate: int,
+           out: Path) -> list[tuple[str, subprocess.Popen]]:
     out.mkdir(parents=True, exist_ok=True)
     spies = []
     for program in programs:
@@ -59,11 +61,11 @@ def record(programs: list[str], seconds: float, rate: int, out: Path) -> list[su
         if pid is None:
             print(f"{program}: not running", file=sys.stderr)
             continue
-        spies.append(subprocess.Popen(
+        spies.append((program, subprocess.Popen(
             [str(PY_SPY), "record", "--pid", str(pid), "--duration", str(int(seconds)),
              "--rate", str(rate), "--format", "raw", "--nonblocking",
              "--output", str(out / f"{program}.txt")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
     return spies
 
 
@@ -85,8 +87,13 @@ def main(argv: list[str] | None = None) -> None:
              "--no-floors"], cwd=REPO, stdout=subprocess.DEVNULL)
         time.sleep(20)   # people signed in, sockets open, the schedule under way
     spies = record(args.programs, args.seconds, args.samples, out)
-    for spy in spies:
-        spy.wait()
+    for program, spy in spies:
+        try:
+            spy.wait(timeout=args.seconds + SPY_GRACE)
+        except subprocess.TimeoutExpired:   # py-spy can hang on a process, spinning a core
+            spy.kill()
+            print(f"{program}: py-spy still sampling {SPY_GRACE:.0f} s after its duration; "
+                  "stopped, no profile", file=sys.stderr)
     if load is not None:
         load.wait()
     for program in args.programs:
