@@ -37,6 +37,7 @@ from .store import Store, older_than
 
 log = get_logger(__name__)
 CHUNK = 200                # presence answers at most this many people per call
+DIGESTS_PER_SWEEP = 100    # the offline people who waited longest; the rest next sweep
 PUSH_CONCURRENCY = 20      # pushes in flight at once per worker
 
 
@@ -165,8 +166,11 @@ class Service(ParleyService, EventBatchEntrypoints,
         those they have read. ``delay``, ``user_ids``: another delay, only these
         people (admins, tests)."""
         delay = float(_settings()["digest_delay"] if delay is None else delay)
+        due = self.store.due_email_users(older_than(delay), user_ids=user_ids)
+        statuses = self._statuses(due)
+        offline = [user_id for user_id in due if statuses.get(user_id) == "offline"]
         sent = []
-        for user_id in self.store.due_email_users(older_than(delay), user_ids=user_ids):
+        for user_id in offline[:DIGESTS_PER_SWEEP]:
             if self._digest(user_id):
                 sent.append(user_id)
         return {"sent_to": sent}
@@ -254,17 +258,20 @@ class Service(ParleyService, EventBatchEntrypoints,
         if not decisions:
             return 0
         sender = self._display_name(message["sender_id"])
-        recorded = 0
+        app_url = str(_settings()["public_url"]).rstrip("/")
+        contents, reasons, rows = {}, {}, []   # the content depends on the reason only
         for decision in decisions:
-            content = _content(message, channel, sender, decision.reason,
-                               str(_settings()["public_url"]).rstrip("/"))
-            for kind, wanted in (("push", decision.push), ("email", decision.email)):
-                if wanted and self.store.record(message["id"], decision.user_id, kind,
-                                                channel["id"], int(message.get("seq") or 0),
-                                                decision.reason, content):
-                    DECIDED.labels(kind, decision.reason).inc()
-                    recorded += 1
-        return recorded
+            content = contents.get(decision.reason) or contents.setdefault(
+                decision.reason, _content(message, channel, sender, decision.reason, app_url))
+            reasons[decision.user_id] = decision.reason
+            rows += [(decision.user_id, kind, decision.reason, content)
+                     for kind, wanted in (("push", decision.push), ("email", decision.email))
+                     if wanted]
+        recorded = self.store.record(message["id"], channel["id"],
+                                     int(message.get("seq") or 0), rows)
+        for user_id, kind in recorded:
+            DECIDED.labels(kind, reasons[user_id]).inc()
+        return len(recorded)
 
     def _display_name(self, user_id: str) -> str:
         return self.once_per_batch(("name", user_id), lambda: self._read_display_name(user_id))
@@ -341,17 +348,16 @@ class Service(ParleyService, EventBatchEntrypoints,
         self.db.session.commit()
 
     def _digest(self, user_id: str) -> bool:
-        """One digest for one person, if they are offline and something is unread.
-        The claimed rows are locked until the commit, so two instances' sweeps
-        never mail the same notifications twice."""
+        """One digest for one person gone offline, if something is unread. The
+        claimed rows are locked until the commit, so two instances' sweeps never
+        mail the same notifications twice."""
         store = self.store
         pending = store.claim_emails(user_id)
         if not pending:
             self.db.session.commit()
             return False
-        if self._statuses([user_id]).get(user_id) != "offline" \
-                or self._quiet(user_id, store.settings([user_id])[user_id]):
-            self.db.session.commit()   # they may still read it, or sleep: keep it pending
+        if self._quiet(user_id, store.settings([user_id])[user_id]):
+            self.db.session.commit()   # asleep: keep it pending for later
             return False
         read = self._read_cursors(user_id)
         unread = [n for n in pending if n.seq > read.get(n.channel_id, 0)]

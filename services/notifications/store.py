@@ -5,12 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from .models import Attempt, Digest, Notification, Preference, PushSubscription, Settings
 from .schemas import DEFAULT_LEVEL
+
+RECORD_CHUNK = 500   # decisions per INSERT (ten parameters each, far below PostgreSQL's limit)
 
 
 def now() -> datetime:
@@ -95,17 +97,25 @@ class Store:
                              .values(last_success_at=now()))
 
     # -- notifications -------------------------------------------------------------------
-    def record(self, message_id: str, user_id: str, kind: str, channel_id: str, seq: int,
-               reason: str, content: dict) -> bool:
-        """The decision, once: False when it was already recorded (a replay)."""
-        result = self.session.execute(
-            insert(Notification).values(message_id=message_id, user_id=user_id, kind=kind,
-                                        channel_id=channel_id, seq=seq, reason=reason,
-                                        status="pending", attempts=0, last_error="",
-                                        content=content)
-            .on_conflict_do_nothing(index_elements=[Notification.message_id, Notification.user_id,
-                                                    Notification.kind]))
-        return result.rowcount > 0
+    def record(self, message_id: str, channel_id: str, seq: int,
+               decisions: list[tuple[str, str, str, dict]]) -> list[tuple[str, str]]:
+        """A message's decisions ``(user_id, kind, reason, content)``, each once: the
+        ``(user_id, kind)`` of those recorded now, not those already on record (a
+        replay). A few multi-row statements, not one per decision (an @channel in a
+        big channel decides for hundreds)."""
+        recorded = []
+        for i in range(0, len(decisions), RECORD_CHUNK):
+            rows = [dict(message_id=message_id, user_id=user_id, kind=kind,
+                         channel_id=channel_id, seq=seq, reason=reason, status="pending",
+                         attempts=0, last_error="", content=content)
+                    for user_id, kind, reason, content in decisions[i:i + RECORD_CHUNK]]
+            recorded += self.session.execute(
+                insert(Notification).values(rows)
+                .on_conflict_do_nothing(index_elements=[Notification.message_id,
+                                                        Notification.user_id,
+                                                        Notification.kind])
+                .returning(Notification.user_id, Notification.kind)).all()
+        return [tuple(row) for row in recorded]
 
     def claim_pushes(self, message_ids: list[str]) -> list[Notification]:
         """The messages' pending pushes, each now ``sending`` and claimed by this
@@ -150,14 +160,18 @@ class Store:
             Notification.message_id == message_id).order_by(Notification.id)))
 
     # -- email digests ---------------------------------------------------------------------
-    def due_email_users(self, older_than: datetime, limit: int = 100,
+    def due_email_users(self, older_than: datetime,
                         user_ids: list[str] | None = None) -> list[str]:
+        """Everyone with an email pending since before ``older_than``, whose
+        waited longest first (a sweep takes the offline ones among them in turn)."""
         query = select(Notification.user_id).where(Notification.kind == "email",
                                                    Notification.status == "pending",
                                                    Notification.created_at <= older_than)
         if user_ids is not None:
             query = query.where(Notification.user_id.in_([str(u) for u in user_ids]))
-        rows = self.session.execute(query.group_by(Notification.user_id).limit(limit))
+        rows = self.session.execute(query.group_by(Notification.user_id)
+                                    .order_by(func.min(Notification.created_at),
+                                              Notification.user_id))
         return [user_id for (user_id,) in rows]
 
     def pending_emails(self, user_id: str) -> int:

@@ -71,6 +71,22 @@ def test_a_batch_that_fails_records_and_pushes_nothing(world, dm, monkeypatch):
     assert len(rows(world, Notification)) == 2
 
 
+def test_a_big_channels_decisions_are_each_recorded_once_however_many(world, monkeypatch):
+    """@channel among 1,200 members: the decisions go in statements of 500, and a
+    replay after some of them were on record records only the others."""
+    members = [f"m{i:04}" for i in range(1200)]
+    world.channels.add("general", members=["ada", *members])
+    monkeypatch.setattr(world.service, "_push_after_commit", lambda message_id: None)
+    event = created("general", "ada", "@channel", mentions=["channel"])
+    store = Store(world.session)
+    assert sorted(store.record(event["data"]["id"], "general", 1, [
+        (user_id, "push", "channel", {}) for user_id in members[::3]])) \
+        == [(user_id, "push") for user_id in members[::3]]
+    assert world.service.on_message_created(event)["recorded"] == 800
+    assert world.service.on_message_created(event)["recorded"] == 0
+    assert sorted(n.user_id for n in rows(world, Notification)) == members
+
+
 def test_pushes_are_claimed_for_many_messages_at_once_and_only_once(world, dm, monkeypatch):
     world.channels.add("dm2", "dm", ["cy", "bob"])
     monkeypatch.setattr(world.service, "_push_after_commit", lambda message_id: None)
@@ -220,6 +236,25 @@ def test_no_digest_while_online_nor_for_what_was_read(world):
     assert world.mailbox.mails == []
 
 
+def test_people_online_do_not_keep_an_offline_person_from_their_digest(world, monkeypatch):
+    """A sweep asks presence about everyone due at once (one call per 200 people) and
+    mails the offline ones who waited longest: the online ones, however many and
+    whatever their names, take none of its turns."""
+    online = [f"a{i:03}" for i in range(250)]
+    world.channels.add("general", members=["ada", *online, "zed"])
+    world.service.on_message_created(created("general", "ada", "hi all", mentions=online))
+    world.service.on_message_created(created("general", "ada", "<@zed>", mentions=["zed"]))
+    world.presence.status.update({user_id: "online" for user_id in online})
+    asked = []
+    get = world.presence.get
+    monkeypatch.setattr(world.presence, "get", lambda ids: asked.append(len(ids)) or get(ids))
+    monkeypatch.setattr("services.notifications.service.DIGESTS_PER_SWEEP", 1)
+    assert world.service.send_digests(delay=0) == {"sent_to": ["zed"]}
+    assert asked == [200, 51]
+    assert world.service.send_digests(delay=0) == {"sent_to": []}   # the rest still online
+    assert len(world.mailbox.mails) == 1
+
+
 def test_nothing_is_mailed_before_the_delay(world):
     world.channels.add("dm", "dm", ["ada", "bob"])
     world.service.on_message_created(created("dm", "ada"))
@@ -298,9 +333,9 @@ def test_a_configured_vapid_key_is_used_as_is(monkeypatch, tmp_path):
 
 def test_pushes_recorded_but_never_sent_are_sent_by_the_next_sweep(world, dm):
     """An instance that died between recording and pushing: the timer finishes."""
-    Store(world.session).record("m" * 24, "bob", "push", dm, 1, "dm", {
+    Store(world.session).record("m" * 24, dm, 1, [("bob", "push", "dm", {
         "message_id": "m" * 24, "channel_id": dm, "title": "Ada", "preview": "hi",
-        "url": "http://127.0.0.1:8000/#/c/dm"})
+        "url": "http://127.0.0.1:8000/#/c/dm"})])
     (row,) = rows(world, Notification)
     row.created_at = datetime.now(timezone.utc) - timedelta(seconds=60)
     world.session.commit()
