@@ -35,6 +35,7 @@ bench: up  ## the stores, the fan-out, and issue 9's load scenarios beside Synap
 	@$(PY) -m bench.message_store
 	@$(PY) -m bench.ferretdb_writers
 	@$(PY) -m bench.unread_counting
+	@$(PY) -m bench.notification_records
 	@$(PY) -m bench.socket_writes
 	@$(PY) -m bench.fanout
 	@$(PY) -m bench.load steady

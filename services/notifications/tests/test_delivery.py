@@ -72,8 +72,9 @@ def test_a_batch_that_fails_records_and_pushes_nothing(world, dm, monkeypatch):
 
 
 def test_a_big_channels_decisions_are_each_recorded_once_however_many(world, monkeypatch):
-    """@channel among 1,200 members: the decisions go in statements of 500, and a
-    replay after some of them were on record records only the others."""
+    """@channel among 1,200 members: one statement records them all (its rows sent a
+    page at a time), and a replay after some of them were on record records only the
+    others."""
     members = [f"m{i:04}" for i in range(1200)]
     world.channels.add("general", members=["ada", *members])
     monkeypatch.setattr(world.service, "_push_after_commit", lambda message_id: None)

@@ -1,0 +1,103 @@
+"""What recording a message's notification decisions costs, by how many there are.
+
+For every ``message.created`` the notifications consumer applies, the service records
+one row per decision (a person and push or email) with ``INSERT … ON CONFLICT DO
+NOTHING``: an @channel into a big channel decides for each member. This times
+services/notifications/store.py's ``Store.record`` (one statement, its rows sent in
+multi-row pages) against a statement per decision (how it was recorded before), on
+the running PostgreSQL, in the notifications database, for messages of its own (rolled
+back): the CPU this process spends per message and the time its statements take.
+
+    .venv/bin/python -m bench.notification_records [--messages 10] [--sizes 5 50 500]
+
+JSON in var/bench/notification_records.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import create_engine
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from services.common.config import get_config
+from services.notifications.models import Notification
+from services.notifications.store import Store
+
+CHANNEL = "bench-" + "c" * 26
+CONTENT = {"message_id": "m" * 24, "channel_id": CHANNEL, "title": "Ada in #general",
+           "preview": "@channel the deploy is done", "url": "http://127.0.0.1:8000/#/c/x"}
+
+
+def decisions(size: int) -> list[tuple[str, str, str, dict]]:
+    return [(f"bench-{n:026}", "push", "channel", CONTENT) for n in range(size)]
+
+
+def one_statement_each(session: Session, message_id: str, rows) -> int:
+    """The way before: a statement per decision (its compiled form cached)."""
+    recorded = 0
+    for user_id, kind, reason, content in rows:
+        recorded += session.execute(
+            insert(Notification).values(message_id=message_id, user_id=user_id, kind=kind,
+                                        channel_id=CHANNEL, seq=1, reason=reason,
+                                        status="pending", attempts=0, last_error="",
+                                        content=content)
+            .on_conflict_do_nothing(index_elements=[Notification.message_id,
+                                                    Notification.user_id,
+                                                    Notification.kind])).rowcount
+    return recorded
+
+
+def store_record(session: Session, message_id: str, rows) -> int:
+    return len(Store(session).record(message_id, CHANNEL, 1, rows))
+
+
+WAYS = {"a statement per decision": one_statement_each, "Store.record": store_record}
+
+
+def timing(session: Session, way, size: int, messages: int) -> dict:
+    rows = decisions(size)
+    cpu, wall = time.process_time(), time.perf_counter()
+    try:
+        for _ in range(messages):
+            assert way(session, uuid.uuid4().hex[:24], rows) == size
+        return {"decisions": size, "messages": messages,
+                "cpu_ms_per_message": round((time.process_time() - cpu) / messages * 1000, 2),
+                "ms_per_message": round((time.perf_counter() - wall) / messages * 1000, 2)}
+    finally:
+        session.rollback()   # nothing of the benchmark stays
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=10, help="messages per size and way")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[5, 50, 500])
+    args = parser.parse_args()
+    cfg = get_config()
+    engine = create_engine(cfg.postgres_url("parley_notifications"))
+    rows = []
+    with Session(engine) as session:
+        for way in WAYS.values():
+            timing(session, way, args.sizes[0], 3)   # warm: connection, statement caches
+        for size in args.sizes:
+            for name, way in WAYS.items():
+                rows.append({"way": name} | timing(session, way, size, args.messages))
+    engine.dispose()
+    result = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "rows": rows}
+    out = Path(cfg["stack.var_dir"]) / "bench" / "notification_records.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1))
+    print("| decisions | way | CPU ms per message | ms per message |\n|---:|---|---:|---:|")
+    for row in rows:
+        print(f"| {row['decisions']} | {row['way']} | {row['cpu_ms_per_message']} "
+              f"| {row['ms_per_message']} |")
+    print(f"JSON: {out}")
+
+
+if __name__ == "__main__":
+    main()
