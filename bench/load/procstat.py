@@ -155,6 +155,11 @@ class StackProbe:
                 for root, name in names.items()}
 
     def gateway_rss(self) -> dict[str, int]:
+        """Parley: each gateway's. A peer: each of its root processes' (Synapse holds
+        every client connection itself)."""
+        if self.roots is not None:
+            return {(_stat_fields(pid) or [str(pid), str(pid)])[1]: rss_bytes(pid)
+                    for pid in self.roots()}
         return {name: rss_bytes(pid) for name, pid in self.gateways.items() if pid}
 
     def reading(self) -> dict:

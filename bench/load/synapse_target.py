@@ -45,7 +45,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from bench.synapse.server import SERVER_NAME, Synapse
 
 from .parley_target import bounded   # the one helper both targets' set-up shares
-from .procstat import cpu_seconds, descendants, own_cpu_seconds, rss_bytes
+from .procstat import cpu_seconds, descendants
 from .target import OnMessage
 
 PASSWORD = "bench load passphrase 9"
@@ -122,27 +122,23 @@ class SynapseTarget:
         request.add_done_callback(self._orphans.discard)
         request.add_done_callback(lambda f: f.cancelled() or f.exception())
 
-    def pids(self) -> list[int]:
-        """Synapse and every process of its PostgreSQL (postmaster and backends)."""
+    def process_ids(self) -> list[int]:
+        """The roots of Synapse's processes: Synapse itself and its PostgreSQL's
+        postmaster (whose backends are its children). scenarios.probe_for measures
+        these trees, so a Synapse run is charged for its own CPU, not Parley's."""
         found = []
         if self.server.process is not None and self.server.process.poll() is None:
             found.append(self.server.process.pid)
         pidfile = self.server.postgres.data / "postmaster.pid"
         try:
-            postmaster = int(pidfile.read_text().split()[0])
+            return found + [int(pidfile.read_text().split()[0])]
         except (OSError, ValueError, IndexError):
             return found
-        return found + [postmaster, *descendants(postmaster)]
 
     def cpu_seconds(self) -> float:
-        """CPU time used so far by Synapse and its PostgreSQL: what the peer spent, to
-        compare with the Parley stack's (procstat.StackProbe)."""
-        return sum(cpu_seconds(pid) for pid in self.pids())
-
-    def probe(self) -> "SynapseProbe":
-        """What runner.LoadRun takes as its probe for a Synapse run, in place of the
-        Parley stack's procstat.StackProbe (which would read the stack's processes)."""
-        return SynapseProbe(self)
+        """CPU time used so far by Synapse and its PostgreSQL (every backend too)."""
+        return sum(cpu_seconds(pid) for root in self.process_ids()
+                   for pid in [root, *descendants(root)])
 
     # -- HTTP --------------------------------------------------------------------------
     async def call(self, method: str, path: str, body: Any = None, token: str | None = None,
@@ -231,29 +227,6 @@ class SynapseTarget:
         session = SynapseSession(self, handle, on_message)
         await session.open()
         return session
-
-
-class SynapseProbe:
-    """Readings shaped like procstat.StackProbe's, for Synapse: ``stack_cpu_s`` is the
-    CPU time of Synapse and its PostgreSQL, and the one "gateway" (the process holding
-    every client connection) is Synapse itself."""
-
-    def __init__(self, target: SynapseTarget):
-        self.target = target
-
-    def available(self) -> bool:
-        return self.target.server.process is not None
-
-    def stack_cpu(self) -> float:
-        return self.target.cpu_seconds()
-
-    def gateway_rss(self) -> dict[str, int]:
-        process = self.target.server.process
-        return {"synapse": rss_bytes(process.pid)} if process is not None else {}
-
-    def reading(self) -> dict:
-        return {"stack_cpu_s": self.stack_cpu(), "own_cpu_s": own_cpu_seconds(),
-                "gateway_rss": self.gateway_rss()}
 
 
 class SynapseSession:
