@@ -113,35 +113,6 @@ def calls_of(fetch: dict) -> list[list]:
             for first in range(0, len(records), BATCH)]
 
 
-def lanes_of(fetch: dict, lanes: int) -> list[list[list]]:
-    """A fetch dealt into up to ``lanes`` lanes, each as its ``apply_events`` calls
-    (``calls_of``): the lanes' calls run side by side (a service's instances each
-    take one), each lane's one after the other. A partition number goes to one lane
-    whatever the topic, its records busiest first to the emptiest lane: events are
-    keyed by channel id, so a channel's events (created, then updated) stay in one
-    lane, in order, and two lanes never write the same channel's rows."""
-    dealt: list[dict] = [{} for _ in range(max(lanes, 1))]
-    sizes = [0] * len(dealt)
-    by_number: dict[int, dict] = {}
-    for partition, records in fetch.items():
-        by_number.setdefault(partition.partition, {})[partition] = records
-    for number, partitions in sorted(by_number.items(), key=lambda item: (
-            -sum(len(records) for records in item[1].values()), item[0])):
-        lane = sizes.index(min(sizes))
-        dealt[lane].update(partitions)
-        sizes[lane] += sum(len(records) for records in partitions.values())
-    return [calls_of(lane) for lane in dealt if lane]
-
-
-async def apply_fetch(rpc: AsyncRpcClient, service: str, fetch: dict, lanes: int,
-                      already_applied=never_applied) -> None:
-    """Apply what a fetch brought, its lanes side by side; returns once all are applied."""
-    async def apply_lane(calls: list[list]) -> None:
-        for records in calls:
-            await apply(rpc, service, records, already_applied)
-    await asyncio.gather(*(apply_lane(calls) for calls in lanes_of(fetch, lanes)))
-
-
 async def export_lag(consumer: AIOKafkaConsumer, group: str) -> None:
     """Per assigned partition: the log end (as of the last fetch) minus our position."""
     for tp in consumer.assignment():
@@ -156,7 +127,6 @@ async def run(service: str, stop: asyncio.Event) -> None:
     declared = importlib.import_module(f"services.{service}.consumer")
     routes = declared.ROUTES
     already_applied = getattr(declared, "already_applied", never_applied)
-    lanes = int(cfg["events.lanes"])
     rpc = await AsyncRpcClient(cfg["amqp.uri"], timeout=float(cfg["amqp.rpc_timeout"]),
                                name=f"{service}-consumer").connect()
     consumer = AIOKafkaConsumer(*routes, bootstrap_servers=cfg["kafka.bootstrap"],
@@ -169,7 +139,8 @@ async def run(service: str, stop: asyncio.Event) -> None:
     try:
         while not stop.is_set():
             batches = await consumer.getmany(timeout_ms=200, max_records=200)
-            await apply_fetch(rpc, service, batches, lanes, already_applied)
+            for records in calls_of(batches):
+                await apply(rpc, service, records, already_applied)
             if batches:
                 await consumer.commit()
             await export_lag(consumer, f"parley-{service}")

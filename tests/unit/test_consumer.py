@@ -2,7 +2,6 @@
 a topic's records per ``apply_events`` call, whatever their partitions."""
 from __future__ import annotations
 
-import asyncio
 import importlib
 import json
 from types import SimpleNamespace
@@ -76,40 +75,6 @@ def test_a_topics_records_go_batch_at_a_time():
     calls = consumer.calls_of({TopicPartition("message.created", 0): records})
     assert [len(call) for call in calls] == [consumer.BATCH, consumer.BATCH, 1]
     assert [r for call in calls for r in call] == records
-
-
-def test_a_fetch_is_dealt_into_lanes_a_partition_number_to_one_lane_whatever_the_topic():
-    """A channel's events share a partition number in every topic (keyed by channel
-    id): its created and updated events stay in one lane, in order; the busiest
-    partition goes to the emptiest lane."""
-    partition = TopicPartition
-    created = {n: [record({}, offset=n * 10 + k) for k in range(size)]
-               for n, size in ((0, 5), (1, 3), (2, 2), (3, 1))}
-    updated = [record({}, topic="message.updated", offset=7)]
-    fetch = {partition("message.created", n): records for n, records in created.items()}
-    fetch[partition("message.updated", 2)] = updated
-    assert consumer.lanes_of(fetch, 2) == [
-        [created[0] + created[3]],
-        [created[1] + created[2], updated]]
-    assert consumer.lanes_of(fetch, 1) == [consumer.calls_of(fetch)]
-    assert consumer.lanes_of({}, 2) == []
-
-
-async def test_the_lanes_of_a_fetch_are_applied_side_by_side(sleeps):
-    """Two lanes' calls are in flight together (each to one of the service's
-    instances); the fetch is done once both are applied."""
-    in_flight, both = [], asyncio.Event()
-
-    class SlowRpc:
-        async def call(self, service, method, topic, events):
-            in_flight.append(len(events))
-            if len(in_flight) == 2:
-                both.set()
-            await asyncio.wait_for(both.wait(), timeout=5)
-            return applied(*({"counted": True} for _ in events))
-    fetch = {TopicPartition("message.created", n): [record({}, offset=n)] for n in range(2)}
-    await consumer.apply_fetch(SlowRpc(), "users", fetch, 2)
-    assert in_flight == [1, 1]
 
 
 async def test_an_event_the_service_refuses_for_good_is_skipped_and_the_others_count(sleeps):
