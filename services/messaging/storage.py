@@ -31,7 +31,10 @@ The documents:
 - ``channel_heads``: ``_id`` = channel → a seq written. Only a hint, moved by
   every ``HEAD_EVERY``-th message of a channel (updates may lose each other, and
   each update is a write through SQLite's one writer): readers and writers read
-  the ``HEAD_EVERY`` slots past it at once, and on until a slot is free.
+  the ``HEAD_EVERY`` slots past it at once, and on until a slot is free. A
+  writer first tries the last seq it stored in the channel itself (``_stored``,
+  per process): read together with the slots past it, it saves reading the hint
+  on most sends, and it is used only while that slot is still taken.
 - ``message_changes``: later changes (edit, delete, pin, reactions, thread
   counts); ``_id`` = ``"<message id>:<rev, 6 digits>"``, claimed like a slot, so
   revisions have no gaps and a writer that lost the race reads again. Each
@@ -158,7 +161,7 @@ def insert_message(db, message_id, channel_id, sender_id, client_msg_id, text, a
     after the insert still gets it published. The request id travels with the
     message to its Kafka event, for tracing."""
     enqueue(db, "message", message_id, channel_id)
-    seq = first_free(db, channel_id, head(db, channel_id))
+    seq = next_free(db, channel_id)
     for _ in range(MAX_SEQ_ATTEMPTS):
         doc = {"_id": slot(channel_id, seq), "id": message_id, "channel_id": channel_id,
                "seq": seq, "sender_id": sender_id, "client_msg_id": client_msg_id,
@@ -177,6 +180,7 @@ def insert_message(db, message_id, channel_id, sender_id, client_msg_id, text, a
             continue
         if seq % HEAD_EVERY == 0:
             move_head(db, channel_id, seq)
+        _remember_stored(channel_id, seq)
         return doc, True
     raise RuntimeError(f"could not claim a sequence number in channel {channel_id}")
 
@@ -194,13 +198,42 @@ def head(db, channel_id) -> int:
     return found["seq"] if found else 0
 
 
-def first_free(db, channel_id, after: int) -> int:
+_stored: dict[str, int] = {}   # channel → the last seq this process stored in it
+STORED_CHANNELS = 100_000      # forgotten all at once past this many (only a hint)
+
+
+def _remember_stored(channel_id: str, seq: int) -> None:
+    if len(_stored) >= STORED_CHANNELS:
+        _stored.clear()
+    _stored[channel_id] = seq   # not the highest: a memory found wrong must heal
+
+
+def next_free(db, channel_id) -> int:
+    """The channel's first free slot: past the last seq this process stored there
+    when that slot is still taken (one read: it and the slots past it), else past
+    the channel's head hint (two)."""
+    stored = _stored.get(channel_id)
+    if stored:
+        seq = first_free(db, channel_id, stored, taken_first=True)
+        if seq is not None:
+            return seq
+    return first_free(db, channel_id, head(db, channel_id))
+
+
+def first_free(db, channel_id, after: int, taken_first: bool = False) -> int | None:
     """The first free slot past ``after`` (a seq taken, or 0): the ``HEAD_EVERY``
     slots past it read at once, then the next ones. Slots are claimed without gaps,
-    so every slot before it is taken."""
+    so every slot before it is taken. ``taken_first``: ``after`` is only believed
+    taken; its slot is read with the first window, and None returned if it is free
+    (another database, or the channel's messages removed)."""
+    check = [slot(channel_id, after)] if taken_first else []
     while True:
         window = range(after + 1, after + HEAD_EVERY + 1)
-        taken = by_ids(db.messages, [slot(channel_id, n) for n in window], projection={"_id": 1})
+        taken = by_ids(db.messages, check + [slot(channel_id, n) for n in window],
+                       projection={"_id": 1})
+        if check and check[0] not in taken:
+            return None
+        check = []
         free = [n for n in window if slot(channel_id, n) not in taken]
         if free:
             return free[0]

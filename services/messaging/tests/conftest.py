@@ -78,6 +78,15 @@ class Users:
         return {"user_id": user_id, "role": self.roles.get(user_id, "member"), "active": True}
 
 
+@pytest.fixture(autouse=True)
+def forget_stored_seqs():
+    """What one test's sends taught the process about a channel is not the next's
+    (each test has a database of its own, with the same channel ids)."""
+    storage._stored.clear()
+    yield
+    storage._stored.clear()
+
+
 @pytest.fixture
 def mongo():
     database = mongomock.MongoClient(tz_aware=True).parley  # as stores.mongo_database

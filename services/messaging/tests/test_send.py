@@ -199,6 +199,35 @@ def test_a_writer_finds_the_free_slot_past_the_hint_in_one_lookup(messaging, mon
     assert len(lookups) == 1
 
 
+def test_a_writer_next_to_its_own_last_message_reads_no_hint(messaging, mongo):
+    """The last seq this process stored in the channel, still taken, stands in for
+    the channel's head hint: one read of the slots, none of the hint."""
+    messaging.send("ada", "general", "c-0", "hi")
+    hint_reads = []
+    find_one = mongo.channel_heads.find_one
+    mongo.channel_heads.find_one = lambda *a, **k: hint_reads.append(a) or find_one(*a, **k)
+    assert [messaging.send("ada", "general", f"c-{i}", "hi")["seq"] for i in (1, 2)] == [2, 3]
+    assert hint_reads == []
+
+
+def test_a_remembered_seq_whose_slot_is_free_is_not_believed(messaging, mongo):
+    """Another database, or the channel's messages removed: the process's memory of
+    seq 40 would leave a gap; its slot is read with the others and found free."""
+    storage._stored["general"] = 40
+    assert messaging.send("ada", "general", "c-1", "hello")["seq"] == 1
+    assert storage._stored["general"] == 1                   # and the memory heals
+
+
+def test_what_other_writers_stored_since_is_stepped_over(messaging, mongo):
+    """Another instance stored after this one's last message: the slots past it are
+    read, taken, and the first free one is claimed."""
+    messaging.send("ada", "general", "c-0", "mine")
+    for seq in (2, 3):
+        mongo.messages.insert_one({**stored(mongo.messages)[0], "_id": storage.slot(
+            "general", seq), "id": f"other-{seq}", "seq": seq})
+    assert messaging.send("ada", "general", "c-1", "mine again")["seq"] == 4
+
+
 def test_a_send_racing_its_own_retry_returns_the_message_that_won(messaging, mongo):
     # the retry holds the same reserved message id and took the slot first
     insert_first(mongo.messages, lambda doc: {**doc, "text": "the retry got there first"})
