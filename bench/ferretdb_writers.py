@@ -17,12 +17,11 @@ and after); JSON in var/bench/ferretdb_writers.json.
 from __future__ import annotations
 
 import argparse
-import json
 import threading
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
+from bench.load.report import save_and_print
 from services.common.config import get_config
 from services.common.stores import mongo_database
 from services.messaging import storage
@@ -77,17 +76,10 @@ def main() -> None:
         rows = [writers_at_once(db, n, args.sends) for n in args.writers]
     finally:
         client.drop_database(name)
-    result = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "sends_per_writer": args.sends, "rows": rows}
-    out = Path(cfg["stack.var_dir"]) / "bench" / "ferretdb_writers.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1))
-    print("| writers | sends/s | p50 ms | p99 ms | max ms |\n|---:|---:|---:|---:|---:|")
-    for row in rows:
-        print(f"| {row['writers']} | {row['sends_per_s']} | {row['p50_ms']} | {row['p99_ms']} "
-              f"| {row['max_ms']} |")
-    print(f"JSON: {out}")
-
+    save_and_print("ferretdb_writers", {"sends_per_writer": args.sends, "rows": rows},
+                   ["writers", "sends/s", "p50 ms", "p99 ms", "max ms"],
+                   [[row["writers"], row["sends_per_s"], row["p50_ms"], row["p99_ms"],
+                     row["max_ms"]] for row in rows], Path(cfg["stack.var_dir"]) / "bench")
 
 if __name__ == "__main__":
     main()

@@ -18,12 +18,11 @@ JSON in var/bench/next_slot.json.
 from __future__ import annotations
 
 import argparse
-import json
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.load.procstat import cpu_seconds, supervisor_pid
+from bench.load.report import save_and_print
 from bench.message_store import send
 from services.common.config import get_config
 from services.common.stores import mongo_database
@@ -67,17 +66,11 @@ def main() -> None:
                             | sends(db, way, args.sends, f"{round_number}-{way}", ferretdb))
     finally:
         db.client.drop_database(db.name)
-    result = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "rows": rows}
-    out = Path(cfg["stack.var_dir"]) / "bench" / "next_slot.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1))
-    print("| round | way | ms per send | CPU ms per send | FerretDB CPU ms per send |\n"
-          "|---:|---|---:|---:|---:|")
-    for row in rows:
-        print(f"| {row['round']} | {row['way']} | {row['ms_per_send']} | "
-              f"{row['cpu_ms_per_send']} | {row['ferretdb_cpu_ms_per_send']} |")
-    print(f"JSON: {out}")
-
+    save_and_print("next_slot", {"rows": rows},
+                   ["round", "way", "ms per send", "CPU ms per send", "FerretDB CPU ms per send"],
+                   [[row["round"], row["way"], row["ms_per_send"], row["cpu_ms_per_send"],
+                     row["ferretdb_cpu_ms_per_send"]] for row in rows],
+                   Path(cfg["stack.var_dir"]) / "bench")
 
 if __name__ == "__main__":
     main()

@@ -15,16 +15,15 @@ JSON in var/bench/notification_records.json.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import create_engine
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from bench.load.report import save_and_print
 from services.common.config import get_config
 from services.notifications.models import Notification
 from services.notifications.store import Store
@@ -88,16 +87,11 @@ def main() -> None:
             for name, way in WAYS.items():
                 rows.append({"way": name} | timing(session, way, size, args.messages))
     engine.dispose()
-    result = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "rows": rows}
-    out = Path(cfg["stack.var_dir"]) / "bench" / "notification_records.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1))
-    print("| decisions | way | CPU ms per message | ms per message |\n|---:|---|---:|---:|")
-    for row in rows:
-        print(f"| {row['decisions']} | {row['way']} | {row['cpu_ms_per_message']} "
-              f"| {row['ms_per_message']} |")
-    print(f"JSON: {out}")
-
+    save_and_print("notification_records", {"rows": rows},
+                   ["decisions", "way", "CPU ms per message", "ms per message"],
+                   [[row["decisions"], row["way"], row["cpu_ms_per_message"],
+                     row["ms_per_message"]] for row in rows],
+                   Path(cfg["stack.var_dir"]) / "bench")
 
 if __name__ == "__main__":
     main()

@@ -14,7 +14,6 @@ JSON in var/bench/unread_counting.json.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 import uuid
 from datetime import datetime, timezone
@@ -23,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, delete
 from sqlalchemy.orm import Session
 
+from bench.load.report import save_and_print
 from services.common.config import get_config
 from services.common.events import Message
 from services.users import storage
@@ -67,15 +67,10 @@ def main() -> None:
         counting(session, args.sizes[0], 5)   # warm: connection, statement cache
         rows = [counting(session, size, args.messages) for size in args.sizes]
     engine.dispose()
-    result = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "rows": rows}
-    out = Path(cfg["stack.var_dir"]) / "bench" / "unread_counting.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1))
-    print("| members | CPU ms per message | ms per message |\n|---:|---:|---:|")
-    for row in rows:
-        print(f"| {row['members']} | {row['cpu_ms_per_message']} | {row['ms_per_message']} |")
-    print(f"JSON: {out}")
-
+    save_and_print("unread_counting", {"rows": rows},
+                   ["members", "CPU ms per message", "ms per message"],
+                   [[row["members"], row["cpu_ms_per_message"], row["ms_per_message"]]
+                    for row in rows], Path(cfg["stack.var_dir"]) / "bench")
 
 if __name__ == "__main__":
     main()

@@ -44,6 +44,17 @@ def write_json(result: dict, out_dir: Path, name: str) -> Path:
     return path
 
 
+def save_and_print(name: str, result: dict, headers: list[str], rows: list[list],
+                   out_dir: Path) -> Path:
+    """How a store micro-benchmark ends: its result, stamped with the time, as
+    ``out_dir/<name>.json``, and its table printed in markdown for docs/performance.md."""
+    stamped = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds")} | result
+    path = write_json(stamped, out_dir, name)
+    print(table(headers, rows))
+    print(f"JSON: {path}")
+    return path
+
+
 def _cell(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
