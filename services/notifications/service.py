@@ -261,8 +261,10 @@ class Service(ParleyService, EventBatchEntrypoints,
         app_url = str(_settings()["public_url"]).rstrip("/")
         contents, reasons, rows = {}, {}, []   # the content depends on the reason only
         for decision in decisions:
-            content = contents.get(decision.reason) or contents.setdefault(
-                decision.reason, _content(message, channel, sender, decision.reason, app_url))
+            if decision.reason not in contents:
+                contents[decision.reason] = _content(message, channel, sender, decision.reason,
+                                                     app_url)
+            content = contents[decision.reason]
             reasons[decision.user_id] = decision.reason
             rows += [(decision.user_id, kind, decision.reason, content)
                      for kind, wanted in (("push", decision.push), ("email", decision.email))
