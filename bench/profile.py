@@ -52,8 +52,8 @@ def shares(raw: Path) -> tuple[int, float, list[tuple[str, float]]]:
         (frame, count / total) for frame, count in inclusive.most_common()] if total else []
 
 
-def record(programs: list[str], seconds: float, rate: int,
-           out: Path) -> list[tuple[str, subprocess.Popen]]:
+def record(programs: list[str], seconds: float, rate: int, out: Path,
+           gil: bool = False) -> list[tuple[str, subprocess.Popen]]:
     out.mkdir(parents=True, exist_ok=True)
     spies = []
     for program in programs:
@@ -63,7 +63,7 @@ def record(programs: list[str], seconds: float, rate: int,
             continue
         spies.append((program, subprocess.Popen(
             [str(PY_SPY), "record", "--pid", str(pid), "--duration", str(int(seconds)),
-             "--rate", str(rate), "--format", "raw", "--nonblocking",
+             "--rate", str(rate), "--format", "raw", "--nonblocking", *(["--gil"] if gil else []),
              "--output", str(out / f"{program}.txt")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
     return spies
@@ -77,6 +77,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--samples", type=int, default=40, help="py-spy samples per second")
     parser.add_argument("--no-load", dest="load", action="store_false")
     parser.add_argument("--top", type=int, default=12)
+    parser.add_argument("--gil", action="store_true",
+                        help="sample only the thread holding the GIL (py-spy --gil): without "
+                        "it, py-spy can spin past its duration on the eventlet services "
+                        "(benfred/py-spy#609, #811); waiting is then not sampled")
     args = parser.parse_args(argv)
     out = REPO / "var" / "bench" / "profiles" / stamp()
     load = None
@@ -86,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
              "--rate", str(args.rate), "--seconds", str(args.seconds + 25), "--no-doc",
              "--no-floors"], cwd=REPO, stdout=subprocess.DEVNULL)
         time.sleep(20)   # people signed in, sockets open, the schedule under way
-    spies = record(args.programs, args.seconds, args.samples, out)
+    spies = record(args.programs, args.seconds, args.samples, out, gil=args.gil)
     for program, spy in spies:
         try:
             spy.wait(timeout=args.seconds + SPY_GRACE)
