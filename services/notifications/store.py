@@ -70,12 +70,10 @@ class Store:
             select(PushSubscription).where(PushSubscription.endpoint == endpoint)).one()
 
     def subscriptions(self, user_id: str) -> list[PushSubscription]:
-        return list(self.session.scalars(
-            select(PushSubscription).where(PushSubscription.user_id == user_id)
-            .order_by(PushSubscription.created_at, PushSubscription.id)))
+        return self.subscriptions_of([user_id])[user_id]
 
     def subscriptions_of(self, user_ids: list[str]) -> dict[str, list[PushSubscription]]:
-        """Each person's devices (as ``subscriptions``), for these people at once."""
+        """Each person's devices, oldest first, for these people at once."""
         devices: dict[str, list[PushSubscription]] = {user_id: [] for user_id in user_ids}
         for device in self.session.scalars(
                 select(PushSubscription).where(PushSubscription.user_id.in_(user_ids))
