@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 
 from bench.load.report import save_and_print
+from bench.message_store import bench_database
 from services.common.config import get_config
-from services.common.stores import mongo_database
 from services.messaging import storage
 
 
@@ -67,15 +67,8 @@ def main() -> None:
     parser.add_argument("--writers", type=int, nargs="+", default=[1, 2, 4, 8, 16])
     args = parser.parse_args()
     cfg = get_config()
-    client = mongo_database().client
-    name = f"{cfg['mongo.database']}_bench_writers"
-    client.drop_database(name)
-    db = client[name]
-    storage.ensure_indexes(db)
-    try:
+    with bench_database("bench_writers") as db:
         rows = [writers_at_once(db, n, args.sends) for n in args.writers]
-    finally:
-        client.drop_database(name)
     save_and_print("ferretdb_writers", {"sends_per_writer": args.sends, "rows": rows},
                    ["writers", "sends/s", "p50 ms", "p99 ms", "max ms"],
                    [[row["writers"], row["sends_per_s"], row["p50_ms"], row["p99_ms"],

@@ -17,9 +17,12 @@ import argparse
 import json
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bench.load.procstat import supervisor_pid
 from services.common.config import get_config
 from services.common.stores import mongo_database
 from services.messaging import storage
@@ -49,15 +52,36 @@ def send(db, channel: str, client_msg_id: str) -> dict:
     return doc
 
 
+@contextmanager
+def bench_database(suffix: str = "bench") -> Iterator:
+    """A database of the stack's FerretDB for one benchmark alone
+    (``<mongo.database>_<suffix>``): emptied, given messaging's indexes, and dropped
+    afterwards."""
+    client = mongo_database().client
+    name = f"{get_config()['mongo.database']}_{suffix}"
+    client.drop_database(name)
+    db = client[name]
+    storage.ensure_indexes(db)
+    try:
+        yield db
+    finally:
+        client.drop_database(name)
+
+
+def ferretdb_pid() -> int:
+    """FerretDB's process id (its CPU is read around a benchmark), or exit."""
+    pid = supervisor_pid("ferretdb")
+    if pid is None:
+        raise SystemExit("FerretDB is not running: make up first")
+    return pid
+
+
 def run(rounds: int, per_round: int, samples: int) -> dict:
     cfg = get_config()
-    db = mongo_database().client[f"{cfg['mongo.database']}_bench"]
-    db.client.drop_database(db.name)
-    storage.ensure_indexes(db)
     channels = [f"bench-{n}" for n in range(CHANNELS)]
     ids: list[str] = []
     results = []
-    try:
+    with bench_database() as db:
         for round_number in range(1, rounds + 1):
             started = time.perf_counter()
             for i in range(per_round):
@@ -83,8 +107,6 @@ def run(rounds: int, per_round: int, samples: int) -> dict:
             ids.extend(d["id"] for d in storage.history(db, big, limit=samples))
             storage.dequeue(db, [e["_id"] for e in storage.outbox_entries(db, 10 ** 6)])
             print(json.dumps(results[-1]), flush=True)
-    finally:
-        db.client.drop_database(db.name)
     return {"benchmark": "message_store", "at": datetime.now(timezone.utc).isoformat(),
             "mongo": cfg["mongo.uri"], "channels": CHANNELS, "rounds": results}
 

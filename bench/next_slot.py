@@ -21,11 +21,10 @@ import argparse
 import time
 from pathlib import Path
 
-from bench.load.procstat import cpu_seconds, supervisor_pid
+from bench.load.procstat import cpu_seconds
 from bench.load.report import save_and_print
-from bench.message_store import send
+from bench.message_store import bench_database, ferretdb_pid, send
 from services.common.config import get_config
-from services.common.stores import mongo_database
 from services.messaging import storage
 
 CHANNELS = 10
@@ -51,26 +50,18 @@ def main() -> None:
     parser.add_argument("--sends", type=int, default=300, help="sends per way and round")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    cfg = get_config()
-    ferretdb = supervisor_pid("ferretdb")
-    if ferretdb is None:
-        raise SystemExit("FerretDB is not running: make up first")
-    db = mongo_database().client[f"{cfg['mongo.database']}_bench"]
-    db.client.drop_database(db.name)
-    storage.ensure_indexes(db)
+    ferretdb = ferretdb_pid()
     rows = []
-    try:
+    with bench_database() as db:
         for round_number in range(args.rounds):
             for way in WAYS:
                 rows.append({"round": round_number + 1}
                             | sends(db, way, args.sends, f"{round_number}-{way}", ferretdb))
-    finally:
-        db.client.drop_database(db.name)
     save_and_print("next_slot", {"rows": rows},
                    ["round", "way", "ms per send", "CPU ms per send", "FerretDB CPU ms per send"],
                    [[row["round"], row["way"], row["ms_per_send"], row["cpu_ms_per_send"],
                      row["ferretdb_cpu_ms_per_send"]] for row in rows],
-                   Path(cfg["stack.var_dir"]) / "bench")
+                   Path(get_config()["stack.var_dir"]) / "bench")
 
 if __name__ == "__main__":
     main()
