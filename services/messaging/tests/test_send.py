@@ -73,6 +73,30 @@ def test_a_first_attempt_reserves_its_id_without_looking_up_the_client_id_first(
     assert len(lookups) == 1   # the retry found the id reserved, and its message
 
 
+def test_a_retry_leaves_only_the_first_attempts_event_in_the_outbox(messaging, mongo):
+    original = messaging.send("ada", "general", "c-1", "hello")
+    messaging.send("ada", "general", "c-1", "hello")
+    assert [(e["kind"], e["ref"]) for e in stored(mongo.outbox)] == [
+        ("message", original["id"])]
+
+
+def test_a_first_attempt_queues_its_event_before_it_stores_the_message(messaging, mongo):
+    """The slot may be searched for beside the queueing; the message is stored after."""
+    writes = []
+    for name in ("client_ids", "outbox", "messages"):
+        collection = getattr(mongo, name)
+        collection.insert_one = _logged(collection.insert_one, name, writes)
+    messaging.send("ada", "general", "c-1", "hello")
+    assert writes == ["client_ids", "outbox", "messages"]
+
+
+def _logged(insert_one, name, writes):
+    def insert(doc, *args, **kwargs):
+        writes.append(name)
+        return insert_one(doc, *args, **kwargs)
+    return insert
+
+
 def test_a_retry_with_other_text_still_returns_what_was_stored_first(messaging):
     original = messaging.send("ada", "general", "c-1", "hello")
     retried = messaging.send("ada", "general", "c-1", "edited in the meantime")
@@ -254,6 +278,7 @@ def test_a_resend_after_a_crash_between_reserving_and_storing_stores_the_message
     sent = messaging.send("ada", "general", "c-1", "hello")
     assert (sent["id"], sent["duplicate"]) == (message_id, False)
     assert len(stored(mongo.messages)) == 1
+    assert [e["ref"] for e in stored(mongo.outbox)] == [message_id]   # queued once, for it
 
 
 def test_storage_gives_up_after_too_many_lost_sequence_numbers(mongo):
