@@ -34,7 +34,6 @@ test-unit: bootstrap  ## only the tests that need no running stack
 bench: up  ## the stores, the fan-out, and issue 9's load scenarios beside Synapse (about 40 min; var/bench/, docs/performance.md)
 	@$(PY) -m bench.message_store
 	@$(PY) -m bench.next_slot
-	@$(PY) -m bench.send_round_trips
 	@$(PY) -m bench.ferretdb_writers
 	@$(PY) -m bench.unread_counting
 	@$(PY) -m bench.notification_records

@@ -60,8 +60,6 @@ from datetime import datetime, timedelta, timezone
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
-from services.common.concurrency import side_by_side
-
 MAX_SEQ_ATTEMPTS = 50
 HEAD_EVERY = 16  # the head hint moves with every 16th message; slots past it are read at once
 ID_BATCH = 200   # _ids per $in lookup (FerretDB's patch pushes down up to 1000)
@@ -160,11 +158,10 @@ def insert_message(db, message_id, channel_id, sender_id, client_msg_id, text, a
     """Store the message in the channel's next free slot; returns (doc, created).
     ``created`` is False when another attempt of the same message stored it
     first. Its ``message.created`` event is queued first, so that a crash right
-    after the insert still gets it published; the search for the slot needs
-    nothing from the queueing and goes beside it (two round trips in the time of
-    one). The request id travels with the message to its Kafka event, for tracing."""
-    _, seq = side_by_side(lambda: enqueue(db, "message", message_id, channel_id),
-                          lambda: next_free(db, channel_id))
+    after the insert still gets it published. The request id travels with the
+    message to its Kafka event, for tracing."""
+    enqueue(db, "message", message_id, channel_id)
+    seq = next_free(db, channel_id)
     for _ in range(MAX_SEQ_ATTEMPTS):
         doc = {"_id": slot(channel_id, seq), "id": message_id, "channel_id": channel_id,
                "seq": seq, "sender_id": sender_id, "client_msg_id": client_msg_id,
