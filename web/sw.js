@@ -8,7 +8,7 @@ const FILES = [
   '/app/views/auth.js', '/app/views/sidebar.js', '/app/views/channel.js', '/app/views/messages.js',
   '/app/views/composer.js', '/app/views/thread.js', '/app/views/search.js', '/app/views/dialogs.js',
   '/app/views/panels.js', '/app/views/pins.js', '/app/push.js', '/app/emoji.js', '/app/emoji-data.js', '/app/status.js',
-  '/app/channels.js', '/app/views/emoji-picker.js',
+  '/app/channels.js', '/app/views/emoji-picker.js', '/app/unread.js',
 ];
 
 self.addEventListener('install', (event) => {

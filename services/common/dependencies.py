@@ -153,13 +153,14 @@ class RealtimeBus(DependencyProvider):
 class RealtimePublish:
     """What a worker gets from RealtimeBus: ``publish(routing_key, event)``, and
     ``publish.many([(routing_key, event), …])`` for a worker with many events at once
-    (a batch's ``unread.changed``, one per person; a status change to every channel
-    of a person). ``many`` sends them in as few bus messages as their keys allow
+    (a status change to every channel of a person; a channel change's announcements).
+    ``many`` sends them in as few bus messages as their keys allow
     (``events.bundle_messages``: up to 1,000 keys each, routed by RabbitMQ's ``CC``
-    header), each confirmed. One message per event had cost a users batch a publish
-    and a confirm per person, nearly half of the users service's CPU at 30 msg/s
-    (docs/performance.md, "The consumers keep up"), and RabbitMQ and the gateways as
-    many messages. The same event object under several keys travels once."""
+    header), each confirmed. One message per event had cost a users batch (when it
+    still announced counters) a publish and a confirm per person, nearly half of the
+    users service's CPU at 30 msg/s (docs/performance.md, "The consumers keep up"),
+    and RabbitMQ and the gateways as many messages. The same event object under
+    several keys travels once."""
 
     def __init__(self, publisher: Publisher, worker_ctx):
         self.publisher = publisher

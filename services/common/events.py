@@ -261,9 +261,11 @@ class Typing(ChannelEvent):
 
 
 class UnreadChanged(ChannelEvent):
-    """``unread.changed`` (v1, real-time bus only, on ``user.<id>`` of the person whose
-    counters changed): ``data`` is ``{"channel_id", "unread", "mentions"}``, the
-    person's counters in that channel after the change."""
+    """``unread.changed`` (v1, real-time bus only, on ``user.<id>`` of the person who
+    read): ``data`` is ``{"channel_id", "unread", "mentions", "read_seq",
+    "counted_seq"}``, the person's counters in that channel after a read moved their
+    cursor (as ``GET /me/unread`` gives them). A new message announces none: clients
+    count it when it reaches them."""
 
     type: Literal["unread.changed"] = UNREAD_CHANGED
 
@@ -272,7 +274,7 @@ class UnreadChanged(ChannelEvent):
     def _data_is_counters(cls, data: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(data.get("channel_id"), str):
             raise ValueError("channel_id must be a string")
-        for name in ("unread", "mentions"):
+        for name in ("unread", "mentions", "read_seq", "counted_seq"):
             if not isinstance(data.get(name), int) or data[name] < 0:
                 raise ValueError(f"{name} must be a non-negative integer")
         return data

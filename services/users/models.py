@@ -59,7 +59,8 @@ Index("ix_profiles_role_active", _profiles.c.role, _profiles.c.active)
 
 
 class Unread(Base):
-    """Per person and channel: messages and mentions since the read cursor."""
+    """Per person and channel: messages and mentions since the read cursor, and the
+    highest seq counted into them (clients count what reaches them past it)."""
 
     __tablename__ = "unreads"
 
@@ -68,6 +69,7 @@ class Unread(Base):
     unread_count: Mapped[int] = mapped_column(Integer, default=0)
     mention_count: Mapped[int] = mapped_column(Integer, default=0)
     read_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    counted_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class CountedMessage(Base):

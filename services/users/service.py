@@ -144,22 +144,25 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints,
     @rpc
     def reset_unread(self, user_id, channel_id, seq):
         """The channels service moved someone's read cursor: zero their counters
-        there. Internal (the caller checked membership); the cursor only moves
-        forward, so a late or repeated call changes nothing."""
+        there and tell their devices (``unread.changed``), which count on from the
+        new cursor. Internal (the caller checked membership); the cursor only moves
+        forward, so a late or repeated call changes and announces nothing."""
         cursor = validated(ReadCursor, user_id=user_id, channel_id=channel_id, seq=seq)
         after = storage.reset_unread(self.db.session, cursor.user_id, cursor.channel_id,
                                      cursor.seq)
         self.db.session.commit()
         if after is not None:
-            self._announce_unread(cursor.channel_id, {cursor.user_id: after})
+            self.realtime(user_key(cursor.user_id),
+                          UnreadChanged(data={"channel_id": cursor.channel_id, **after}))
         return self.unread_counts(cursor.user_id).get(cursor.channel_id)
 
     @rpc
     def on_message_created(self, event):
         """Kafka consumer hook: +1 unread (and +1 mention when named, @channel or
-        @here) for every other member, then ``unread.changed`` to each of them.
-        Idempotent by message id: the id is recorded in the same transaction as the
-        counts, and a replay announces nothing."""
+        @here) for every other member. Nothing is announced: the members' clients
+        count the message themselves when it reaches them (docs/api/websocket.md,
+        "Unread counts"). Idempotent by message id: the id is recorded in the same
+        transaction as the counts."""
         message = validated_object(MessageCreated, event).message
         members = self.channel_memory.get(
             message.channel_id, lambda: self.channels.member_ids(message.channel_id))
@@ -167,9 +170,8 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints,
         if not storage.claim_message(session, message.id):
             self.commit_event()   # nothing written: only ends the transaction
             return {"message_id": message.id, "counted": False}
-        changed = storage.count_message(session, message, members)
+        storage.count_message(session, message, members)
         self.commit_event()
-        self._announce_unread(message.channel_id, changed)
         return {"message_id": message.id, "counted": True}
 
     # -- admin jobs (`nameko shell`, acting as the system) ------------------------------
@@ -214,32 +216,6 @@ class Service(ParleyService, AuditLogEntrypoints, EventBatchEntrypoints,
         return views.access(roles.actor(self.db.session, actor_id))
 
     # -- helpers ----------------------------------------------------------
-    def _announce_unread(self, channel_id, counters: dict[str, dict]) -> None:
-        """After the commit: one ``unread.changed`` to each person whose counters
-        in the channel changed, with the counters as they are now. In a batch of
-        events, once per person and channel at its end (``after_batch``)."""
-        if self.keep_for_batch_end(*((user_id, channel_id) for user_id in counters)):
-            return
-        self._send_unread(((user_id, channel_id), after) for user_id, after in counters.items())
-
-    def after_batch(self) -> None:
-        """The counters a batch of messages changed, as they are now (read again: a
-        person may have read the channel meanwhile), one event per person and
-        channel however many of the batch's messages counted for them."""
-        changed = self.kept_for_batch_end()
-        if not changed:
-            return
-        now = storage.counters(self.db.session, changed)
-        self.db.session.rollback()   # end the read-only transaction
-        self._send_unread(sorted(now.items()))
-
-    def _send_unread(self, counters) -> None:
-        self.realtime.many(
-            (user_key(user_id), UnreadChanged(data={"channel_id": channel_id,
-                                                    "unread": after["unread"],
-                                                    "mentions": after["mentions"]}))
-            for (user_id, channel_id), after in counters)
-
     def _announce_profile(self, profile) -> dict:
         """After the commit: ``user.updated`` with the profile as others see it, to the
         person's devices and everyone sharing a conversation with them (a status or a

@@ -136,40 +136,31 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
 
 
 # -- unread and mention counters -------------------------------------------------------
+def counts(row) -> dict:
+    """A row of counters as clients read them (``GET /me/unread``, ``unread.changed``)."""
+    return {"unread": row.unread_count, "mentions": row.mention_count,
+            "read_seq": row.read_seq, "counted_seq": row.counted_seq}
+
+
 def unread_counts(session, user_id) -> dict:
     rows = session.scalars(select(Unread).where(Unread.user_id == str(user_id)))
-    return {row.channel_id: {"unread": row.unread_count, "mentions": row.mention_count,
-                             "read_seq": row.read_seq} for row in rows}
-
-
-def counters(session, pairs) -> dict[tuple[str, str], dict]:
-    """``{(user_id, channel_id): {"unread", "mentions"}}`` now, for these pairs."""
-    rows = session.execute(
-        select(Unread.user_id, Unread.channel_id, Unread.unread_count, Unread.mention_count)
-        .where(tuple_(Unread.user_id, Unread.channel_id).in_(sorted(pairs))))
-    return {(row.user_id, row.channel_id): {"unread": row.unread_count,
-                                            "mentions": row.mention_count} for row in rows}
+    return {row.channel_id: counts(row) for row in rows}
 
 
 def reset_unread(session, user_id, channel_id, seq: int) -> dict | None:
     """Move the read cursor forward (never back) and zero the counters. Returns the
-    counters after the change ``{"unread": 0, "mentions": 0}`` when some were above
-    zero, else None (nothing a person would see changed)."""
-    before = session.execute(
-        select(Unread.unread_count, Unread.mention_count, Unread.read_seq)
-        .where(Unread.user_id == user_id, Unread.channel_id == channel_id)
-        .with_for_update()).first()
-    session.execute(
+    counters after the change when the cursor moved (the person's other devices
+    count from there, whatever the counters were), else None."""
+    moved = session.execute(
         insert(Unread).values(user_id=user_id, channel_id=channel_id, unread_count=0,
                               mention_count=0, read_seq=seq)
         .on_conflict_do_update(
             index_elements=[Unread.user_id, Unread.channel_id],
             set_={"unread_count": 0, "mention_count": 0, "read_seq": seq},
-            where=Unread.read_seq < seq))
-    if before is None or before.read_seq >= seq or not (before.unread_count
-                                                        or before.mention_count):
-        return None
-    return {"unread": 0, "mentions": 0}
+            where=Unread.read_seq < seq)
+        .returning(Unread.unread_count, Unread.mention_count, Unread.read_seq,
+                   Unread.counted_seq)).first()
+    return counts(moved) if moved is not None else None
 
 
 def claim_message(session, message_id) -> bool:
@@ -184,40 +175,40 @@ def claim_message(session, message_id) -> bool:
 # messages"). Arrays are spelled differently by each engine: PostgreSQL's (the service's
 # store) unnests them; SQLite's (the unit tests' stand-in, tests/support/sqlite.py) reads
 # them as JSON.
-_COUNTED_ROWS = {   # engine: (the rows to count, how an array is passed)
-    "postgresql": ("""SELECT member, :channel_id, 1, mentioned, 0
+_COUNTED_ROWS = {   # engine: (the rows to count, how an array is passed, the larger of two)
+    "postgresql": ("""SELECT member, :channel_id, 1, mentioned, 0, :seq
   FROM unnest(CAST(:members AS varchar[]), CAST(:mentioned AS integer[]))
-       AS counted(member, mentioned)""", list),
-    "sqlite": ("""SELECT member.value, :channel_id, 1, mentioned.value, 0
+       AS counted(member, mentioned)""", list, "GREATEST"),
+    "sqlite": ("""SELECT member.value, :channel_id, 1, mentioned.value, 0, :seq
   FROM json_each(:members) AS member JOIN json_each(:mentioned) AS mentioned
        ON mentioned.key = member.key
- WHERE true""", json.dumps),   # SQLite: an INSERT … SELECT before ON CONFLICT needs a WHERE
+ WHERE true""", json.dumps, "MAX"),   # SQLite: an INSERT … SELECT before ON CONFLICT needs a WHERE
 }
 COUNT_MESSAGE = {engine: (text(f"""
-INSERT INTO unreads (user_id, channel_id, unread_count, mention_count, read_seq)
+INSERT INTO unreads (user_id, channel_id, unread_count, mention_count, read_seq, counted_seq)
 {rows}
     ON CONFLICT (user_id, channel_id) DO UPDATE
    SET unread_count = unreads.unread_count + 1,
-       mention_count = unreads.mention_count + excluded.mention_count
+       mention_count = unreads.mention_count + excluded.mention_count,
+       counted_seq = {highest}(unreads.counted_seq, excluded.counted_seq)
  WHERE unreads.read_seq < :seq
-RETURNING user_id, unread_count, mention_count"""), array)
-    for engine, (rows, array) in _COUNTED_ROWS.items()}
+RETURNING user_id"""), array)
+    for engine, (rows, array, highest) in _COUNTED_ROWS.items()}
 
 
-def count_message(session, message: Message, members: list[str]) -> dict[str, dict]:
+def count_message(session, message: Message, members: list[str]) -> list[str]:
     """+1 unread for every member but the sender whose cursor is below the
-    message; +1 mention too if the message names them, @channel or @here.
-    Returns the counters after the change of each member counted:
-    ``{user_id: {"unread", "mentions"}}``. One statement whatever the channel's
-    size (a pair per member had made counting the bulk of the users service's work)."""
+    message; +1 mention too if the message names them, @channel or @here; and the
+    message's seq as their ``counted_seq`` if it is the highest counted. Returns who
+    was counted. One statement whatever the channel's size (a pair per member had
+    made counting the bulk of the users service's work)."""
     counted = sorted(set(members) - {message.sender_id})   # one lock order for every writer
     if not counted:
-        return {}
+        return []
     everyone = bool(EVERYONE.intersection(message.mentions))
     named = set(message.mentions)
     statement, array = COUNT_MESSAGE[session.get_bind().dialect.name]
     rows = session.execute(statement, {
         "channel_id": message.channel_id, "seq": message.seq, "members": array(counted),
         "mentioned": array([1 if everyone or member in named else 0 for member in counted])})
-    return {row.user_id: {"unread": row.unread_count, "mentions": row.mention_count}
-            for row in rows}
+    return [row.user_id for row in rows]

@@ -140,6 +140,9 @@ def test_unread_badge_appears_and_clears_and_presence_shows(room):
     expect(item).to_have_class(re.compile(r"\bunread\b"))
     expect(item.locator(".badge")).to_have_text("1")
     shot(bob.page, "unread")
+    # counted by Bob's client as it arrived; after a reload, by the server: the same
+    bob.page.reload()
+    expect(item.locator(".badge")).to_have_text("1")
     bob.open_channel(channel_id)
     expect(bob.message("please review")).to_be_visible()
     expect(item.locator(".badge")).to_have_count(0)

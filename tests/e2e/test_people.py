@@ -320,8 +320,8 @@ async def test_mentions_are_counted_once_each_even_when_kafka_replays(base_url, 
 
     async def settled():
         return (await counts(bob), await counts(cy)) == (
-            {"unread": 3, "mentions": 2, "read_seq": 0},
-            {"unread": 3, "mentions": 1, "read_seq": 0})
+            {"unread": 3, "mentions": 2, "read_seq": 0, "counted_seq": 3},
+            {"unread": 3, "mentions": 1, "read_seq": 0, "counted_seq": 3})
 
     await eventually(settled)
     assert (await counts(ann)) is None  # one's own messages are not unread
@@ -331,7 +331,7 @@ async def test_mentions_are_counted_once_each_even_when_kafka_replays(base_url, 
         response = await bob.call("POST", f"/channels/{channel}/read", {"seq": 3})
         return response.status == 200
     await eventually(read)
-    assert await counts(bob) == {"unread": 0, "mentions": 0, "read_seq": 3}
+    assert await counts(bob) == {"unread": 0, "mentions": 0, "read_seq": 3, "counted_seq": 3}
 
 
 # -- admin jobs, the way an operator runs them -------------------------------------------

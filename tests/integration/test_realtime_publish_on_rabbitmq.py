@@ -39,7 +39,8 @@ PROBE = textwrap.dedent("""
         publisher = Publisher(uri, exchange=exchange, declare=[exchange], use_confirms=True,
                               serializer="json")
         RealtimePublish(publisher, Worker()).many(
-            (key, UnreadChanged(data={"channel_id": "c", "unread": i, "mentions": 0}))
+            (key, UnreadChanged(data={"channel_id": "c", "unread": i, "mentions": 0,
+                                      "read_seq": 0, "counted_seq": 0}))
             for i, key in enumerate(keys))
         time.sleep(1)
         received = {}

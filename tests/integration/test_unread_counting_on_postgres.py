@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from services.common.events import Message
 from services.users import storage
+from services.users.models import Unread
 from tests.support.postgres import scratch_database
 
 MEMBERS = [f"u{n:03}" for n in range(500)]
@@ -26,28 +27,44 @@ def message(seq: int, mentions=()) -> Message:
         "mentions": list(mentions)})
 
 
-def count(engine, message_: Message, members=MEMBERS) -> dict[str, dict]:
+def count(engine, message_: Message, members=MEMBERS) -> list[str]:
     with Session(engine) as session:
         counted = storage.count_message(session, message_, members)
         session.commit()
     return counted
 
 
+def counters(engine, user_id) -> dict:
+    with Session(engine) as session:
+        return storage.counts(session.get(Unread, (user_id, "big")))
+
+
 def test_every_member_but_the_sender_is_counted_and_the_named_get_a_mention(engine):
     counted = count(engine, message(1, mentions=["u007"]))
     assert len(counted) == 499 and "u000" not in counted
-    assert counted["u007"] == {"unread": 1, "mentions": 1}
-    assert counted["u499"] == {"unread": 1, "mentions": 0}
-    assert count(engine, message(2, mentions=["channel"]))["u499"] == {"unread": 2, "mentions": 1}
+    assert counters(engine, "u007") == {"unread": 1, "mentions": 1, "read_seq": 0,
+                                        "counted_seq": 1}
+    assert counters(engine, "u499") == {"unread": 1, "mentions": 0, "read_seq": 0,
+                                        "counted_seq": 1}
+    count(engine, message(2, mentions=["channel"]))
+    assert counters(engine, "u499") == {"unread": 2, "mentions": 1, "read_seq": 0,
+                                        "counted_seq": 2}
+
+
+def test_the_highest_seq_counted_stays_when_an_earlier_message_is_counted_later(engine):
+    count(engine, message(7))
+    count(engine, message(6))
+    assert counters(engine, "u001")["counted_seq"] == 7
 
 
 def test_a_member_who_read_past_the_message_is_not_counted(engine):
     count(engine, message(1))
     with Session(engine) as session:
-        assert storage.reset_unread(session, "u001", "big", 5) == {"unread": 0, "mentions": 0}
+        assert storage.reset_unread(session, "u001", "big", 5) == {
+            "unread": 0, "mentions": 0, "read_seq": 5, "counted_seq": 1}
         session.commit()
     counted = count(engine, message(3))
-    assert "u001" not in counted and counted["u002"] == {"unread": 2, "mentions": 0}
+    assert "u001" not in counted and counters(engine, "u002")["unread"] == 2
     with Session(engine) as session:
         assert storage.unread_counts(session, "u001") == {
-            "big": {"unread": 0, "mentions": 0, "read_seq": 5}}
+            "big": {"unread": 0, "mentions": 0, "read_seq": 5, "counted_seq": 1}}

@@ -26,7 +26,8 @@ class Publisher:
 
 
 def unread(n):
-    return [(f"user.u{i}", UnreadChanged(data={"channel_id": "c1", "unread": i, "mentions": 0}))
+    return [(f"user.u{i}", UnreadChanged(data={"channel_id": "c1", "unread": i, "mentions": 0,
+                                               "read_seq": 0, "counted_seq": 0}))
             for i in range(n)]
 
 

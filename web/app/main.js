@@ -4,6 +4,7 @@
 import { get, session, whenSignedOut, post } from './api.js';
 import { $, clear } from './dom.js';
 import { store } from './store.js';
+import { arrive, setCounters } from './unread.js';
 import { Socket } from './socket.js';
 import { afterResume, catchUp, loadChannel, loadChannels, loadUnread, loadUsers, refreshUsers, resumeChannels, resync } from './sync.js';
 import { delivered, presence, useSocket, viewing } from './actions.js';
@@ -47,6 +48,7 @@ socket.addEventListener('resumed', (e) => {
 // -- events -------------------------------------------------------------------------
 const handlers = {
   async 'message.created'(m) {
+    arrive(m);   // counted here: the service sends no counters for a new message
     if (!store.channels.has(m.channel_id)) await loadChannel(m.channel_id).catch(() => {});
     await loadUsers([m.sender_id]);
     if (m.sender_id !== store.me.user_id) {
@@ -65,13 +67,10 @@ const handlers = {
     if (store.putMessages(m.channel_id, [m])) catchUp(m.channel_id);   // a gap: fetch it
     delivered(m.channel_id, store.seen.get(m.channel_id));
   },
-  // The users service's counters, pushed after it counted a message (from Kafka) or a
-  // read zeroed them: what the sidebar shows. Counted while I am looking at the
-  // channel's newest messages, it is read at once.
+  // I read a channel (here or on another device): the users service's counters after
+  // the read, to count on from (unread.js).
   'unread.changed'(d) {
-    store.unread.set(d.channel_id, { ...store.unread.get(d.channel_id), unread: d.unread, mentions: d.mentions });
-    store.emit('unread');
-    if (d.unread && store.active === d.channel_id) renderMessages(d.channel_id);
+    setCounters(d.channel_id, d);
   },
   // An edit, delete, pin or reaction: kept for messages in the loaded stretch of
   // history only (an older one would be drawn out of place, above a gap).

@@ -13,7 +13,7 @@ export const store = {
   pending: new Map(),        // channel_id -> Map(client_msg_id -> draft message)
   seen: new Map(),           // channel_id -> highest seq with nothing missing below it
   older: new Map(),          // channel_id -> true while older history may exist
-  unread: new Map(),         // channel_id -> {unread, mentions}
+  unread: new Map(),         // channel_id -> {unread, mentions, read_seq}, as unread.js counts them
   presence: new Map(),       // user_id -> online | away | offline
   typing: new Map(),         // channel_id -> Map(user_id -> expiry ms)
   receipts: new Map(),       // DM channel_id -> Map(user_id -> read_seq)

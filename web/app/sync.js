@@ -4,6 +4,7 @@
 // frame exists, `catchUp` is the one function to replace.
 import { get, post, put, q } from './api.js';
 import { store } from './store.js';
+import { readUpTo, setAllCounters } from './unread.js';
 
 const PAGE = 200;
 
@@ -87,9 +88,7 @@ export async function loadChannel(id) {
 }
 
 export async function loadUnread() {
-  const counts = await get('/me/unread');
-  store.unread = new Map(Object.entries(counts));
-  store.emit('unread');
+  setAllCounters(await get('/me/unread'));
 }
 
 // The latest page of a channel (when first opened).
@@ -169,7 +168,6 @@ export function markRead(channelId) {
   const counts = store.unread.get(channelId);
   if ((channel.membership?.last_read_seq ?? 0) >= seq && !counts?.unread) return;
   channel.membership = { ...channel.membership, last_read_seq: seq };
-  store.unread.set(channelId, { unread: 0, mentions: 0, read_seq: seq });
-  store.emit('unread');
+  readUpTo(channelId, seq);
   post(`/channels/${channelId}/read`, { seq }).catch(() => {});
 }

@@ -52,7 +52,14 @@ def test_a_message_is_not_unread_for_its_sender(users):
 def test_each_new_message_adds_one(users):
     for seq in (1, 2, 3):
         users.on_message_created(created(seq))
-    assert users.unread_counts("bob") == {"general": {"unread": 3, "mentions": 0, "read_seq": 0}}
+    assert users.unread_counts("bob") == {"general": {"unread": 3, "mentions": 0, "read_seq": 0,
+                                                      "counted_seq": 3}}
+
+
+def test_the_counters_say_the_highest_seq_they_hold_whatever_the_order_counted(users):
+    for seq in (2, 5, 3):
+        users.on_message_created(created(seq))
+    assert users.unread_counts("bob")["general"]["counted_seq"] == 5
 
 
 def test_a_replayed_event_changes_nothing(users, session):
@@ -74,7 +81,8 @@ def test_a_message_already_read_past_is_not_counted(users):
     users.reset_unread("bob", "general", 5)
     users.on_message_created(created(4))   # arrived late, bob has read up to 5
     users.on_message_created(created(6))
-    assert users.unread_counts("bob")["general"] == {"unread": 1, "mentions": 0, "read_seq": 5}
+    assert users.unread_counts("bob")["general"] == {"unread": 1, "mentions": 0, "read_seq": 5,
+                                                     "counted_seq": 6}
     assert unread(users, "cy") == 2
 
 
@@ -171,7 +179,7 @@ def test_a_replayed_mention_is_counted_once(users):
     for _ in range(3):
         users.on_message_created(event)
     assert users.unread_counts("bob")["general"] == {"unread": 1, "mentions": 1,
-                                                     "read_seq": 0}
+                                                     "read_seq": 0, "counted_seq": 1}
 
 
 def test_a_mention_already_read_past_is_not_counted(users):
@@ -191,28 +199,30 @@ def test_resetting_clears_mentions_too(users):
 def test_resetting_zeroes_the_counters_and_moves_the_cursor(users):
     for seq in (1, 2, 3):
         users.on_message_created(created(seq))
-    assert users.reset_unread("bob", "general", 3) == {"unread": 0, "mentions": 0, "read_seq": 3}
+    assert users.reset_unread("bob", "general", 3) == {"unread": 0, "mentions": 0, "read_seq": 3,
+                                                       "counted_seq": 3}
 
 
 def test_the_read_cursor_never_moves_back(users):
     users.reset_unread("bob", "general", 7)
     users.on_message_created(created(8))
-    assert users.reset_unread("bob", "general", 2) == {"unread": 1, "mentions": 0, "read_seq": 7}
+    assert users.reset_unread("bob", "general", 2) == {"unread": 1, "mentions": 0, "read_seq": 7,
+                                                       "counted_seq": 8}
 
 
 def test_resetting_is_internal_and_trusts_its_caller_about_membership(users):
     # channels checks membership before it moves a cursor and calls reset_unread
     assert users.reset_unread("dee", "general", 4) == {"unread": 0, "mentions": 0,
-                                                       "read_seq": 4}
+                                                       "read_seq": 4, "counted_seq": 0}
 
 
 def test_repeating_a_reset_changes_nothing(users):
     users.on_message_created(created(1))
     assert users.reset_unread("bob", "general", 1) == {"unread": 0, "mentions": 0,
-                                                       "read_seq": 1}
+                                                       "read_seq": 1, "counted_seq": 1}
     users.on_message_created(created(2, mentions=["bob"]))
     assert users.reset_unread("bob", "general", 1) == {"unread": 1, "mentions": 1,
-                                                       "read_seq": 1}
+                                                       "read_seq": 1, "counted_seq": 2}
 
 
 @pytest.mark.parametrize("seq", [-1, "3", 1.5, None, True])
