@@ -1,4 +1,5 @@
-"""What recording a message's notification decisions costs, by how many there are.
+"""What recording a message's notification decisions costs, by how many there are,
+and reading the members' settings that decide them.
 
 For every ``message.created`` the notifications consumer applies, the service records
 one row per decision (a person and push or email) with ``INSERT … ON CONFLICT DO
@@ -7,6 +8,9 @@ services/notifications/store.py's ``Store.record`` (one statement, its rows sent
 multi-row pages) against a statement per decision (how it was recorded before), on
 the running PostgreSQL, in the notifications database, for messages of its own (rolled
 back): the CPU this process spends per message and the time its statements take.
+Before deciding, the service reads every member's settings once per channel and batch
+(``Store.settings``, as plain tuples, defaults for people without a row); the ORM
+objects it built before, one for each member, are timed beside it.
 
     .venv/bin/python -m bench.notification_records [--messages 10] [--sizes 5 50 500]
 
@@ -19,13 +23,13 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from bench.load.report import save_and_print
 from services.common.config import get_config
-from services.notifications.models import Notification
+from services.notifications.models import Notification, Settings
 from services.notifications.store import Store
 
 CHANNEL = "bench-" + "c" * 26
@@ -56,7 +60,27 @@ def store_record(session: Session, message_id: str, rows) -> int:
     return len(Store(session).record(message_id, CHANNEL, 1, rows))
 
 
-WAYS = {"a statement per decision": one_statement_each, "Store.record": store_record}
+def orm_settings(session: Session, user_ids: list[str]) -> int:
+    """The way before: the rows as ORM objects, and one made for each person without."""
+    rows = {row.user_id: row for row in session.scalars(
+        select(Settings).where(Settings.user_id.in_(user_ids)))}
+    return len({u: rows.get(u) or Settings(user_id=u, push_enabled=True, email_enabled=True,
+                                           previews=True) for u in user_ids})
+
+
+def members(rows) -> list[str]:
+    return [user_id for user_id, *_ in rows]
+
+
+WAYS = {   # name: (the rows of a message's decisions) -> how many it wrote or read
+    "record: a statement per decision":
+        lambda session, rows: one_statement_each(session, uuid.uuid4().hex[:24], rows),
+    "record: Store.record":
+        lambda session, rows: store_record(session, uuid.uuid4().hex[:24], rows),
+    "settings: ORM objects": lambda session, rows: orm_settings(session, members(rows)),
+    "settings: Store.settings":
+        lambda session, rows: len(Store(session).settings(members(rows))),
+}
 
 
 def timing(session: Session, way, size: int, messages: int) -> dict:
@@ -64,7 +88,7 @@ def timing(session: Session, way, size: int, messages: int) -> dict:
     cpu, wall = time.process_time(), time.perf_counter()
     try:
         for _ in range(messages):
-            assert way(session, uuid.uuid4().hex[:24], rows) == size
+            assert way(session, rows) == size
         return {"decisions": size, "messages": messages,
                 "cpu_ms_per_message": round((time.process_time() - cpu) / messages * 1000, 2),
                 "ms_per_message": round((time.perf_counter() - wall) / messages * 1000, 2)}

@@ -44,12 +44,6 @@ class Settings(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(),
                                                  onupdate=func.now())
 
-    def to_dict(self) -> dict:
-        return {"push_enabled": bool(self.push_enabled), "email_enabled": bool(self.email_enabled),
-                "previews": bool(self.previews), "keywords": list(self.keywords or []),
-                "quiet_hours": ({"start": self.dnd_start, "end": self.dnd_end}
-                                if self.dnd_start and self.dnd_end else None)}
-
 
 class PushSubscription(Base):
     """One browser or phone that accepts Web Push for a person (RFC 8030)."""
