@@ -81,7 +81,7 @@ def test_a_retry_leaves_only_the_first_attempts_event_in_the_outbox(messaging, m
 
 
 def test_a_first_attempt_queues_its_event_before_it_stores_the_message(messaging, mongo):
-    """The slot may be searched for beside the queueing; the message is stored after."""
+    """So that a crash right after the message is stored still gets it published."""
     writes = []
     for name in ("client_ids", "outbox", "messages"):
         collection = getattr(mongo, name)
